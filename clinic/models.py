@@ -1,0 +1,251 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Now
+
+from clinic.scheduling import MINIMUM_CONSULTATION_GAP_MINUTES, slots_conflict
+
+SYNTHETIC_RUN_HELP = "The synthetic-data run that created this row; empty for real rows."
+SLOT_CONFLICT_MESSAGE = (
+    "This slot overlaps another one of the same therapist and organization, "
+    f"or lies less than {MINIMUM_CONSULTATION_GAP_MINUTES} minutes from it."
+)
+
+
+class ProfileRole(models.TextChoices):
+    PATIENT = "patient"
+    THERAPIST = "therapist"
+    ADMIN = "admin"
+
+
+class Profile(models.Model):
+    Role = ProfileRole
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(unique=True)
+    role = models.CharField(max_length=16, choices=ProfileRole.choices)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_test_patient = models.BooleanField(
+        default=False,
+        db_default=False,
+        db_comment="Flag to identify synthetic/test patients (true) vs real patients (false)",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="profile",
+        help_text="The login of this person, if they have one.",
+    )
+    synthetic_run_id = models.UUIDField(
+        null=True, blank=True, editable=False, db_index=True, help_text=SYNTHETIC_RUN_HELP
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    class Meta:
+        db_table = "profiles"
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=ProfileRole.values), name="profiles_role_check"),
+        ]
+        indexes = [models.Index(fields=["is_test_patient"], name="idx_profiles_is_test_patient")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class CheckIn(models.Model):
+    user = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="check_ins", db_column="user_id")
+    checkin_date = models.DateField()
+    mood = models.PositiveSmallIntegerField()
+    energy = models.PositiveSmallIntegerField()
+    anxiety = models.PositiveSmallIntegerField()
+    sleep_hours = models.DecimalField(max_digits=3, decimal_places=1)
+    notes = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        db_table = "check_ins"
+        ordering = ["user", "checkin_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "checkin_date"], name="check_ins_one_per_day"),
+            models.CheckConstraint(condition=models.Q(mood__range=(1, 10)), name="check_ins_mood_range"),
+            models.CheckConstraint(condition=models.Q(energy__range=(1, 10)), name="check_ins_energy_range"),
+            models.CheckConstraint(condition=models.Q(anxiety__range=(1, 10)), name="check_ins_anxiety_range"),
+            models.CheckConstraint(condition=models.Q(sleep_hours__range=(0, 24)), name="check_ins_sleep_hours_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.checkin_date}"
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    synthetic_run_id = models.UUIDField(
+        null=True, blank=True, editable=False, db_index=True, help_text=SYNTHETIC_RUN_HELP
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        db_table = "organizations"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipRole(models.TextChoices):
+    ADMIN = "admin"
+    THERAPIST = "therapist"
+
+
+class Membership(models.Model):
+    Role = MembershipRole
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        db_table = "memberships"
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "organization"], name="memberships_one_per_organization"),
+            models.CheckConstraint(condition=models.Q(role__in=MembershipRole.values), name="memberships_role_check"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} in {self.organization} ({self.role})"
+
+
+class Enrollment(models.Model):
+    """A patient's place in one organization, under one of its therapists."""
+
+    patient = models.OneToOneField(Profile, on_delete=models.CASCADE, related_name="enrollment")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="enrollments")
+    therapist = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="enrolled_patients")
+
+    class Meta:
+        db_table = "enrollments"
+
+    def __str__(self) -> str:
+        return f"{self.patient} at {self.organization}"
+
+
+class WeeklyAvailability(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    therapist = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="weekly_availability")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="weekly_availability")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        db_table = "weekly_availability"
+        verbose_name_plural = "weekly availability"
+        ordering = ["therapist", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__range=(0, 6)), name="weekly_availability_weekday_range"),
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")), name="weekly_availability_starts_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        siblings = WeeklyAvailability.objects.filter(
+            therapist_id=self.therapist_id, organization_id=self.organization_id, weekday=self.weekday
+        ).exclude(pk=self.pk)
+        if any(slots_conflict(self.start_time, self.end_time, s.start_time, s.end_time) for s in siblings):
+            raise ValidationError(SLOT_CONFLICT_MESSAGE)
+
+
+class AvailabilityException(models.Model):
+    therapist = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="availability_exceptions")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="availability_exceptions")
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True, help_text="Empty with end time for the full day.")
+    end_time = models.TimeField(null=True, blank=True)
+    is_available = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "availability_exceptions"
+        ordering = ["therapist", "date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__isnull=True, end_time__isnull=True)
+                | models.Q(start_time__lt=models.F("end_time")),
+                name="availability_exceptions_full_day_or_ordered_times",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = "full day" if self.is_full_day else f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        return f"{self.date} {when} ({'available' if self.is_available else 'unavailable'})"
+
+    @property
+    def is_full_day(self) -> bool:
+        return self.start_time is None and self.end_time is None
+
+    def clean(self) -> None:
+        siblings = AvailabilityException.objects.filter(
+            therapist_id=self.therapist_id, organization_id=self.organization_id, date=self.date
+        ).exclude(pk=self.pk)
+        if any(slots_conflict(self.start_time, self.end_time, s.start_time, s.end_time) for s in siblings):
+            raise ValidationError(SLOT_CONFLICT_MESSAGE)
+
+
+class TreatmentPlanStatus(models.TextChoices):
+    PLANNED = "planned"
+    ONGOING = "ongoing"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class TreatmentPlan(models.Model):
+    Status = TreatmentPlanStatus
+
+    patient = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="treatment_plans")
+    therapist = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="treatment_plans_led")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="treatment_plans")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    title = models.CharField(max_length=200)
+    diagnosis = models.TextField(blank=True, default="")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "treatment_plans"
+        ordering = ["patient", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status=TreatmentPlanStatus.ONGOING),
+                name="treatment_plans_one_ongoing_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=TreatmentPlanStatus.values), name="treatment_plans_status_check"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="treatment_plans_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"

@@ -1,0 +1,35 @@
+"""What every generator of one run shares: the request, the seed and per-unit randomness."""
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from seeding.pools import TextPools
+from seeding.request import SeedRequest
+
+
+@dataclass
+class RunContext:
+    request: SeedRequest
+    seed: int
+    run_id: UUID
+    end_date: date
+    started_at: datetime
+    pools: TextPools
+    password_hash: str | None = None
+    # Units whose first values collided with existing rows: (generator, unit) -> attempt in use.
+    attempts: dict[tuple[str, int], int] = field(default_factory=dict)
+    # Values computed once per run and shared by every unit (dates, for example).
+    cache: dict = field(default_factory=dict)
+
+    def rng(self, *key: object) -> random.Random:
+        """A random source for one unit, derived from the run's seed and the unit's own key."""
+        return random.Random(":".join(map(str, (self.seed, *key))))
+
+    def attempt(self, generator: str, unit: int) -> int:
+        return self.attempts.get((generator, unit), 0)
+
+    @property
+    def timestamp(self) -> str:
+        return self.started_at.strftime("%Y-%m-%d %H:%M:%S")

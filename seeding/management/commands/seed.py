@@ -1,0 +1,131 @@
+import sys
+from datetime import date
+from getpass import getpass
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
+
+from seeding.progress import ProgressPrinter
+from seeding.request import MOOD_PATTERNS, SeedRequest
+from seeding.service import SeedingDisabled, SeedingError, clear_synthetic_data, generate, undo_run
+
+DEFAULTS = SeedRequest()
+CLEAR_PROMPT = "This deletes every synthetic row in database '{database}' (real rows stay). Type 'yes' to go on: "
+
+
+class Command(BaseCommand):
+    help = "Generate synthetic clinic data (profiles, check-ins...), clear it, or undo one run."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--patients", type=int, default=DEFAULTS.patients_count, help="Patients (default %(default)s)."
+        )
+        parser.add_argument(
+            "--therapists", type=int, default=DEFAULTS.therapists_count, help="Therapists (default %(default)s)."
+        )
+        parser.add_argument("--admins", type=int, default=DEFAULTS.admins_count, help="Admins (default %(default)s).")
+        parser.add_argument(
+            "--checkins-per-user",
+            type=int,
+            default=DEFAULTS.checkins_per_user,
+            help="Check-ins per patient, 1 to 365 (default %(default)s).",
+        )
+        parser.add_argument(
+            "--mood-pattern",
+            default=DEFAULTS.mood_pattern,
+            choices=MOOD_PATTERNS,
+            help="Mood pattern (default %(default)s).",
+        )
+        parser.add_argument(
+            "--clear", action="store_true", help="Delete all synthetic data first, in the same transaction."
+        )
+        parser.add_argument("--seed", type=int, help="Random seed; the same seed and end date give the same rows.")
+        parser.add_argument(
+            "--locale", default=DEFAULTS.locale, help="Faker locale for names and notes (default %(default)s)."
+        )
+        parser.add_argument(
+            "--end-date", type=date.fromisoformat, help="Date of the latest check-in, YYYY-MM-DD (default today)."
+        )
+        parser.add_argument("--with-logins", action="store_true", help="Give every synthetic profile a Django login.")
+        parser.add_argument("--password", help="Password of the generated logins (asked for when omitted).")
+        action = parser.add_mutually_exclusive_group()
+        action.add_argument("--clear-only", action="store_true", help="Only delete all synthetic data.")
+        action.add_argument("--undo", metavar="RUN_ID", help="Delete exactly the rows of one earlier run.")
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default %(default)s).")
+        parser.add_argument("--no-input", "--noinput", action="store_false", dest="interactive", help="Never prompt.")
+
+    def handle(self, *args, **options):
+        try:
+            if options["undo"]:
+                return self._report_deleted(undo_run(options["undo"], using=options["database"]), options)
+            if options["clear_only"]:
+                self._confirm_clearing(options)
+                return self._report_deleted(clear_synthetic_data(using=options["database"]), options)
+            if options["clear"]:
+                self._confirm_clearing(options)
+            report = generate(
+                self._request(options),
+                using=options["database"],
+                progress=ProgressPrinter(self.stderr, verbosity=options["verbosity"]),
+            )
+        except ValidationError as exc:
+            raise CommandError(_validation_text(exc)) from exc
+        except (SeedingDisabled, SeedingError) as exc:
+            raise CommandError(str(exc)) from exc
+        if options["verbosity"]:
+            self.stdout.write(_summary(report))
+
+    def _request(self, options) -> SeedRequest:
+        password = options["password"]
+        if options["with_logins"] and not password and options["interactive"]:
+            password = getpass("Password for the generated logins: ")
+        return SeedRequest(
+            patients_count=options["patients"],
+            therapists_count=options["therapists"],
+            admins_count=options["admins"],
+            checkins_per_user=options["checkins_per_user"],
+            mood_pattern=options["mood_pattern"],
+            clear_db=options["clear"],
+            seed=options["seed"],
+            locale=options["locale"],
+            end_date=options["end_date"],
+            with_logins=options["with_logins"],
+            password=password or None,
+        )
+
+    def _confirm_clearing(self, options) -> None:
+        if not (options["interactive"] and sys.stdin.isatty()):
+            return
+        if input(CLEAR_PROMPT.format(database=options["database"])).strip().lower() != "yes":
+            raise CommandError("Nothing was changed: clearing was not confirmed.")
+
+    def _report_deleted(self, deleted: dict[str, int], options) -> None:
+        if options["verbosity"]:
+            parts = ", ".join(f"{count} {kind}" for kind, count in deleted.items())
+            self.stdout.write(self.style.SUCCESS(f"Deleted {parts}."))
+
+
+def _validation_text(exc: ValidationError) -> str:
+    lines = [f"{field}: {message}" for field, messages in exc.message_dict.items() for message in messages]
+    return "Invalid request, nothing was written.\n" + "\n".join(lines)
+
+
+def _summary(report) -> str:
+    lines = [
+        report.message,
+        f"  run id            {report.run_id}",
+        f"  seed              {report.seed} (repeat with --seed {report.seed} --end-date {report.end_date})",
+        f"  users_created     {report.users_created}",
+        f"  patients_created  {report.patients_created}",
+        f"  therapists_created {report.therapists_created}",
+        f"  admins_created    {report.admins_created}",
+        f"  checkins_per_user {report.checkins_per_user}",
+        f"  total_checkins    {report.total_checkins}",
+        f"  mood_pattern      {report.mood_pattern}",
+        f"  rows              {', '.join(f'{kind}={count}' for kind, count in report.rows.items())}",
+    ]
+    if report.cleared:
+        lines.append(f"  cleared first     {', '.join(f'{kind}={count}' for kind, count in report.cleared.items())}")
+    lines.append(f"  elapsed           {report.elapsed_seconds:.2f} s")
+    return "\n".join(lines)

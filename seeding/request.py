@@ -1,0 +1,134 @@
+"""The validated seeding request: its fields, defaults and limits, in one place."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from faker.config import AVAILABLE_LOCALES
+
+MOOD_PATTERNS = ("stable", "cycling", "random", "mixed")
+CHECKINS_PER_USER_RANGE = (1, 365)
+SEED_RANGE = (0, 2**63 - 1)
+
+NO_PROFILES_MESSAGE = "At least one of patients_count or therapists_count must be above zero."
+MOOD_PATTERN_MESSAGE = f"mood_pattern must be one of {', '.join(MOOD_PATTERNS)}."
+LOCALE_MESSAGE = "locale must be a Faker locale such as en_US or pt_BR; got {value!r}."
+RANGE_MESSAGE = "{name} must be between {low} and {high}; got {value}."
+TYPE_MESSAGE = "{name} must be {kind}; got {value!r}."
+FUTURE_END_DATE_MESSAGE = "end_date must not be in the future; got {value}."
+PASSWORD_MESSAGE = "password is required when with_logins is true, and only then."
+DISTRIBUTION_MESSAGE = "{name} must be a pair of whole numbers (low, high) with 0 <= low <= high; got {value!r}."
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one request may ask for; the API and the command differ only here."""
+
+    max_patients: int
+    max_therapists: int
+    max_admins: int
+
+
+API_LIMITS = Limits(max_patients=100, max_therapists=50, max_admins=10)
+
+
+def command_limits() -> Limits:
+    volume = settings.SEEDING_MAX_PATIENTS
+    return Limits(max_patients=volume, max_therapists=volume, max_admins=volume)
+
+
+@dataclass(frozen=True)
+class OrganizationSpec:
+    """One clinic of a scenario; the weights split the run's therapists and patients between clinics."""
+
+    name: str
+    slug: str
+    therapist_weight: int = 1
+    patient_weight: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeedRequest:
+    patients_count: int = 2
+    therapists_count: int = 1
+    admins_count: int = 0
+    checkins_per_user: int = 30
+    mood_pattern: str = "stable"
+    clear_db: bool = False
+    seed: int | None = None
+    locale: str = "en_US"
+    end_date: date | None = None
+    with_logins: bool = False
+    password: str | None = field(default=None, repr=False)
+    # The clinic scenario (002); no organizations means profiles and check-ins only (000).
+    organizations: tuple[OrganizationSpec, ...] = ()
+    templates_per_therapist: tuple[int, int] = (3, 5)
+    exceptions_per_therapist: tuple[int, int] = (2, 4)
+    exception_days: int = 90
+    plans_per_patient: int = 3
+
+    def validated(self, limits: Limits) -> "SeedRequest":
+        """Return self if every field is valid; otherwise raise ValidationError keyed by field name."""
+        errors: dict[str, list[str]] = {}
+        for name, message in self._field_errors(limits):
+            errors.setdefault(name, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+        return self
+
+    def _field_errors(self, limits: Limits):
+        counts = {
+            "patients_count": limits.max_patients,
+            "therapists_count": limits.max_therapists,
+            "admins_count": limits.max_admins,
+        }
+        for name, high in counts.items():
+            yield from _integer_errors(name, getattr(self, name), 0, high)
+        yield from _integer_errors("checkins_per_user", self.checkins_per_user, *CHECKINS_PER_USER_RANGE)
+        if self.patients_count == 0 and self.therapists_count == 0:
+            yield "non_field_errors", NO_PROFILES_MESSAGE
+        if self.mood_pattern not in MOOD_PATTERNS:
+            yield "mood_pattern", MOOD_PATTERN_MESSAGE
+        if self.seed is not None:
+            yield from _integer_errors("seed", self.seed, *SEED_RANGE)
+        if self.locale not in AVAILABLE_LOCALES:
+            yield "locale", LOCALE_MESSAGE.format(value=self.locale)
+        if self.end_date is not None and not isinstance(self.end_date, date):
+            yield "end_date", TYPE_MESSAGE.format(name="end_date", kind="a date (YYYY-MM-DD)", value=self.end_date)
+        elif self.end_date is not None and self.end_date > date.today():
+            yield "end_date", FUTURE_END_DATE_MESSAGE.format(value=self.end_date)
+        for name in ("clear_db", "with_logins"):
+            if not isinstance(getattr(self, name), bool):
+                yield name, TYPE_MESSAGE.format(name=name, kind="true or false", value=getattr(self, name))
+        if bool(self.password) != bool(self.with_logins):
+            yield "password", PASSWORD_MESSAGE
+        for name in ("templates_per_therapist", "exceptions_per_therapist"):
+            if not _is_range_pair(getattr(self, name)):
+                yield name, DISTRIBUTION_MESSAGE.format(name=name, value=getattr(self, name))
+        yield from _integer_errors("exception_days", self.exception_days, 1, 3650)
+        yield from _integer_errors("plans_per_patient", self.plans_per_patient, 1, 20)
+
+
+def _integer_errors(name: str, value: object, low: int, high: int):
+    if not isinstance(value, int) or isinstance(value, bool):
+        yield name, TYPE_MESSAGE.format(name=name, kind="a whole number", value=value)
+    elif not low <= value <= high:
+        yield name, RANGE_MESSAGE.format(name=name, low=low, high=high, value=value)
+
+
+def _is_range_pair(value: object) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 0 <= value[0] <= value[1]
+    )
+
+
+def request_parameters(request: SeedRequest) -> dict:
+    """The request as JSON-ready parameters for the ledger; the password never leaves the run."""
+    parameters = asdict(request)
+    parameters.pop("password")
+    parameters["end_date"] = request.end_date.isoformat() if request.end_date else None
+    return parameters
