@@ -188,7 +188,7 @@ class AvailabilityException(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(start_time__isnull=True, end_time__isnull=True)
-                | models.Q(start_time__lt=models.F("end_time")),
+                | models.Q(start_time__isnull=False, end_time__isnull=False, start_time__lt=models.F("end_time")),
                 name="availability_exceptions_full_day_or_ordered_times",
             ),
         ]

@@ -18,7 +18,7 @@ from seeding.generators.profiles import profile_identity, role_and_index
 from seeding.models import SeedRun
 from seeding.pools import TextPools
 from seeding.request import Limits, SeedRequest, command_limits, request_parameters
-from seeding.writers import is_unique_violation, write_rows
+from seeding.writers import constrain_immediately, is_unique_violation, write_rows
 
 SEEDING_DISABLED_MESSAGE = "Seeding is only allowed in development environment"
 MAX_WRITE_ATTEMPTS = 3  # 001: regenerate and retry a duplicate at most three times
@@ -110,6 +110,7 @@ def generate(
     ctx = _run_context(request, seed, run.id)
     try:
         with transaction.atomic(using=using):
+            constrain_immediately(using)
             cleared = clear_synthetic_data(using=using, registry=registry) if request.clear_db else {}
             rows = {
                 generator.name: _write_generator(ctx, generator, using, progress)
@@ -195,23 +196,33 @@ def _delete_owned_rows(run_id: UUID | None, using: str, registry) -> dict[str, i
 
 def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, progress) -> int:
     total_units = generator.units(ctx.request)
-    planned = generator.planned_rows(ctx.request)
+    tracker = _ProgressTracker(generator.name, generator.planned_rows(ctx.request), progress)
     unique = generator.unique_columns(ctx.request)
-    written = 0
-    for start in range(0, total_units, generator.chunk_units):
-        units = range(start, min(start + generator.chunk_units, total_units))
-        written += _write_chunk(ctx, generator, units, unique, using)
-        if progress:
-            progress(Progress(entity=generator.name, done=written, total=planned))
-    if generator.after_write and written:
+    if unique:
+        for start in range(0, total_units, generator.chunk_units):
+            units = range(start, min(start + generator.chunk_units, total_units))
+            tracker(_write_checked_chunk(ctx, generator, units, unique, using))
+    else:
+        rows = (row for unit in range(total_units) for row in generator.rows(ctx, unit))
+        write_rows(using, generator.model._meta.db_table, generator.columns, rows, on_batch=tracker)
+    if generator.after_write and tracker.done:
         generator.after_write(ctx, using)
-    return written
+    return tracker.done
 
 
-def _write_chunk(ctx: RunContext, generator: EntityGenerator, units: range, unique, using: str) -> int:
+class _ProgressTracker:
+    def __init__(self, entity: str, total: int, progress: ProgressCallback | None) -> None:
+        self.entity, self.total, self.done, self._progress = entity, total, 0, progress
+
+    def __call__(self, rows: int) -> None:
+        self.done += rows
+        if self._progress:
+            self._progress(Progress(entity=self.entity, done=self.done, total=self.total))
+
+
+def _write_checked_chunk(ctx: RunContext, generator: EntityGenerator, units: range, unique, using: str) -> int:
+    """Write a chunk of rows with unique columns, regenerating values that collide, at most 3 tries."""
     table, columns = generator.model._meta.db_table, generator.columns
-    if not unique:
-        return write_rows(using, table, columns, (row for unit in units for row in generator.rows(ctx, unit)))
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         rows = _rows_avoiding_collisions(ctx, generator, units, unique, using)
         try:

@@ -1,25 +1,65 @@
-"""How generated rows reach the database: COPY on PostgreSQL, large executemany batches on SQLite."""
+"""How generated rows reach the database: COPY on PostgreSQL, large executemany batches on SQLite.
 
+Rows are generated on a producer thread, one batch ahead of the database: while the server
+ingests (and checks) one batch on its own core, Python builds the next. At most a few batches
+exist at once, so memory stays flat whatever the volume.
+"""
+
+import queue
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
+from itertools import islice
 
 from django.db import IntegrityError, connections
 
 UNIQUE_VIOLATION_SQLSTATE = "23505"
 SQLITE_UNIQUE_ERRORCODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
+BATCH_ROWS = 20_000
+BATCHES_AHEAD = 2
 
 
-def write_rows(using: str, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
-    """Insert rows into table and return how many; database errors arrive as Django's own."""
+def write_rows(
+    using: str,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Insert rows into table and return how many; database errors arrive as Django's own.
+
+    Text values must be COPY-safe (no tab, newline or backslash): the pools are cleaned once per run.
+    """
     connection = connections[using]
     connection.ensure_connection()
-    counted = _Counter(rows)
-    with connection.wrap_database_errors:
-        if connection.vendor == "postgresql":
-            _copy(connection.connection, table, columns, counted)
-        else:
-            _executemany(connection.connection, table, columns, counted)
-    return counted.count
+    is_postgresql = connection.vendor == "postgresql"
+    batches = _batches(rows, _copy_text if is_postgresql else list)
+    written = 0
+    with connection.wrap_database_errors, _prefetched(batches) as ready:
+        for count, batch in ready:
+            if is_postgresql:
+                _copy(connection.connection, table, columns, batch)
+            else:
+                _executemany(connection.connection, table, columns, batch)
+            written += count
+            if on_batch:
+                on_batch(count)
+    return written
+
+
+def constrain_immediately(using: str) -> None:
+    """Check foreign keys as each batch lands rather than all at commit.
+
+    Django declares PostgreSQL foreign keys DEFERRABLE INITIALLY DEFERRED; deferred, a million
+    rows queue a million checks that run serially at COMMIT, while immediate checks run batch by
+    batch on the server as the next batch is being generated.
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def is_unique_violation(error: IntegrityError) -> bool:
@@ -30,31 +70,80 @@ def is_unique_violation(error: IntegrityError) -> bool:
     return getattr(cause, "sqlite_errorcode", None) in SQLITE_UNIQUE_ERRORCODES
 
 
-def _copy(dbapi_connection, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+def _batches(rows: Iterable[tuple], encode: Callable) -> Iterator[tuple[int, object]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH_ROWS)):
+        yield len(batch), encode(batch)
+
+
+def _copy_text(batch: list[tuple]) -> bytes:
+    lines = ["\t".join(map(_copy_value, row)) if None in row else "\t".join(map(str, row)) for row in batch]
+    lines.append("")
+    return "\n".join(lines).encode()
+
+
+def _copy_value(value: object) -> str:
+    return r"\N" if value is None else str(value)
+
+
+def _copy(dbapi_connection, table: str, columns: Sequence[str], data: bytes) -> None:
     statement = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
     with dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+        copy.write(data)
 
 
-def _executemany(dbapi_connection, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+def _executemany(dbapi_connection, table: str, columns: Sequence[str], batch: list[tuple]) -> None:
     placeholders = ", ".join("?" * len(columns))
     statement = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({placeholders})'
     cursor = dbapi_connection.cursor()
     try:
-        cursor.executemany(statement, rows)
+        cursor.executemany(statement, batch)
     finally:
         cursor.close()
 
 
-class _Counter:
-    """Counts rows as they stream past, so nothing needs to hold them all."""
+class _prefetched:
+    """Run an iterator on a producer thread, up to BATCHES_AHEAD items ahead of the consumer."""
 
-    def __init__(self, rows: Iterable[tuple]) -> None:
-        self._rows = rows
-        self.count = 0
+    _DONE = object()
 
-    def __iter__(self):
-        for row in self._rows:
-            self.count += 1
-            yield row
+    def __init__(self, items: Iterator) -> None:
+        self._items = items
+        self._queue: queue.Queue = queue.Queue(maxsize=BATCHES_AHEAD)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="seeding-producer", daemon=True)
+
+    def __enter__(self) -> Iterator:
+        self._thread.start()
+        return self._consume()
+
+    def __exit__(self, *exc_info) -> None:
+        self._stopped.set()
+        while self._thread.is_alive():  # unblock a producer waiting on a full queue
+            with suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def _produce(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put(item):
+                    return
+            self._put(self._DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(exc)
+
+    def _put(self, item) -> bool:
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _consume(self) -> Iterator:
+        while (item := self._queue.get()) is not self._DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item

@@ -1,7 +1,14 @@
-"""Daily check-ins for patients: mood follows the requested pattern; energy, anxiety and sleep follow mood."""
+"""Daily check-ins for patients: mood follows the requested pattern; energy, anxiety and sleep follow mood.
+
+A million rows must cost seconds, so nothing here calls Faker or random.gauss per row: per run,
+normal noise is tabulated once (256 quantiles) and each row draws table indexes from one
+getrandbits call.
+"""
 
 import math
+from functools import cache
 from datetime import timedelta
+from statistics import NormalDist
 
 from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
@@ -9,63 +16,83 @@ from seeding.generators.profiles import owned_profiles, profile_identity
 from seeding.generators.registry import EntityGenerator, register
 
 PATTERNS = ("stable", "cycling", "random")
+MOODS = range(1, 11)
 NOTE_PROBABILITY = 0.6
+# 256 equally likely standard-normal values: noise by table lookup instead of random.gauss.
+NORMAL_QUANTILES = tuple(NormalDist().inv_cdf((k + 0.5) / 256) for k in range(256))
+MINUTES = tuple(f"{minute:02d}" for minute in range(60))
 
 
-def _clamp(value: float, low: int = 1, high: int = 10) -> int:
-    return max(low, min(high, round(value)))
+def _clamp(value: float, low: float = 1, high: float = 10) -> int:
+    return int(max(low, min(high, round(value))))
+
+
+def _by_mood(value_of) -> dict[int, tuple]:
+    return {mood: tuple(value_of(mood, noise) for noise in NORMAL_QUANTILES) for mood in MOODS}
+
+
+# For each mood, 256 equally likely values of what follows it.
+ENERGY_BY_MOOD = _by_mood(lambda mood, noise: _clamp(0.8 * mood + 1.2 + 0.9 * noise))
+ANXIETY_BY_MOOD = _by_mood(lambda mood, noise: _clamp(10.0 - 0.8 * mood + 0.9 * noise))
+SLEEP_BY_MOOD = _by_mood(lambda mood, noise: f"{min(11.5, max(3.0, 6.8 + 0.3 * (mood - 5.5) + 0.8 * noise)):.1f}")
+
+
+@cache
+def _stable_moods(baseline_tenths: int) -> tuple[int, ...]:
+    """256 equally likely moods around a baseline (in tenths), with small noise; shared by patients."""
+    return tuple(_clamp(baseline_tenths / 10 + 0.6 * noise) for noise in NORMAL_QUANTILES)
 
 
 def mood_series(rng, pattern: str, days: int) -> list[int]:
     """Mood on each of `days` consecutive days, oldest first."""
+    noise = rng.randbytes(days)
     if pattern == "stable":
-        baseline = rng.uniform(4.5, 7.5)
-        return [_clamp(baseline + rng.gauss(0, 0.6)) for _ in range(days)]
+        moods = _stable_moods(rng.randint(45, 75))
+        return [moods[byte] for byte in noise]
     if pattern == "cycling":
         period = 7 * rng.randint(2, 5)
         amplitude = rng.uniform(3.0, 4.0)
         phase = rng.uniform(0, 2 * math.pi)
-        step = 2 * math.pi / period
-        return [_clamp(5.5 + amplitude * math.sin(step * day + phase) + rng.gauss(0, 0.5)) for day in range(days)]
-    return [rng.randint(1, 10) for _ in range(days)]
-
-
-def patient_pattern(ctx: RunContext, rng) -> str:
-    pattern = ctx.request.mood_pattern
-    return rng.choice(PATTERNS) if pattern == "mixed" else pattern
+        wave = [5.5 + amplitude * math.sin(2 * math.pi * day / period + phase) for day in range(period)]
+        return [_clamp(wave[day % period] + 0.5 * NORMAL_QUANTILES[byte]) for day, byte in enumerate(noise)]
+    return rng.choices(MOODS, k=days)
 
 
 def _rows(ctx: RunContext, patient: int):
-    days = ctx.request.checkins_per_user
+    request = ctx.request
     patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
     rng = ctx.rng("checkins", patient)
-    moods = mood_series(rng, patient_pattern(ctx, rng), days)
-    dates = _dates(ctx, days)
-    hour = rng.randint(7, 22)  # each patient has their habitual time of day
-    notes = ctx.pools.notes
-    gauss, random = rng.gauss, rng.random
-    for day, mood in enumerate(moods):
-        sleep = min(11.5, max(3.0, 6.8 + 0.3 * (mood - 5.5) + gauss(0, 0.8)))
+    pattern = rng.choice(PATTERNS) if request.mood_pattern == "mixed" else request.mood_pattern
+    moods = mood_series(rng, pattern, request.checkins_per_user)
+    dates, notes = _shared_tables(ctx)
+    hour = f"{rng.randint(7, 22):02d}"  # each patient has their habitual time of day
+    bits = rng.getrandbits
+    for date, mood in zip(dates, moods, strict=False):
+        draw = bits(38)
         yield (
             patient_id,
-            dates[day],
+            date,
             mood,
-            _clamp(0.8 * mood + 1.2 + gauss(0, 0.9)),
-            _clamp(10.0 - 0.8 * mood + gauss(0, 0.9)),
-            f"{sleep:.1f}",
-            notes[int(random() * len(notes))] if random() < NOTE_PROBABILITY else "",
-            f"{dates[day]} {hour:02d}:{int(random() * 60):02d}:00",
+            ENERGY_BY_MOOD[mood][draw & 255],
+            ANXIETY_BY_MOOD[mood][(draw >> 8) & 255],
+            SLEEP_BY_MOOD[mood][(draw >> 16) & 255],
+            notes[(draw >> 24) & 255],
+            f"{date} {hour}:{MINUTES[(draw >> 32) % 60]}:00",
         )
 
 
-def _dates(ctx: RunContext, days: int) -> list[str]:
-    # Computed once per run and shared: the latest check-in is on end_date, one per day before it.
-    cache_key = ("checkin_dates", days)
-    dates = ctx.cache.get(cache_key)
-    if dates is None:
+def _shared_tables(ctx: RunContext) -> tuple[list[str], tuple[str, ...]]:
+    """Per run: the check-in dates (the latest on end_date) and 256 equally likely notes."""
+    tables = ctx.cache.get("checkins")
+    if tables is None:
+        days = ctx.request.checkins_per_user
         first = ctx.end_date - timedelta(days=days - 1)
-        dates = ctx.cache[cache_key] = [(first + timedelta(days=d)).isoformat() for d in range(days)]
-    return dates
+        dates = [(first + timedelta(days=day)).isoformat() for day in range(days)]
+        with_note = round(256 * NOTE_PROBABILITY)
+        pool = ctx.pools.notes
+        notes = tuple(pool[k % len(pool)] if k < with_note else "" for k in range(256))
+        tables = ctx.cache["checkins"] = (dates, notes)
+    return tables
 
 
 def owned_checkins(run_id):
@@ -82,6 +109,5 @@ register(
         rows=_rows,
         rows_per_unit=lambda request: request.checkins_per_user,
         owned_rows=owned_checkins,
-        chunk_units=500,
     )
 )

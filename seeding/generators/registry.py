@@ -29,6 +29,7 @@ class EntityGenerator:
     Rows are produced per *unit* (a profile, a patient's check-in history, a therapist's
     schedule): `rows(ctx, unit)` must depend only on the run's seed, the unit and the unit's
     attempt (`ctx.attempt`), so any slice of units can be generated alone and come out identical.
+    `rows` runs on the writer's producer thread: it must not query the database.
     """
 
     name: str
