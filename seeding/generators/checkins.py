@@ -6,8 +6,8 @@ getrandbits call.
 """
 
 import math
-from functools import cache
 from datetime import timedelta
+from functools import cache
 from statistics import NormalDist
 
 from clinic.models import CheckIn, Profile
