@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
 from seeding.pools import TextPools
 from seeding.request import SeedRequest
 
@@ -22,6 +25,21 @@ class RunContext:
     attempts: dict[tuple[str, int], int] = field(default_factory=dict)
     # Values computed once per run and shared by every unit (dates, for example).
     cache: dict = field(default_factory=dict)
+
+    @classmethod
+    def for_request(
+        cls, request: SeedRequest, *, seed: int, run_id: UUID, started_at: datetime | None = None
+    ) -> "RunContext":
+        """The context of one run: the same request and seed always give the same rows."""
+        return cls(
+            request=request,
+            seed=seed,
+            run_id=run_id,
+            end_date=request.end_date or timezone.localdate(),
+            started_at=started_at or timezone.now(),
+            pools=TextPools.build(request.locale, seed),
+            password_hash=make_password(request.password) if request.with_logins else None,
+        )
 
     def rng(self, *key: object) -> random.Random:
         """A random source for one unit, derived from the run's seed and the unit's own key."""

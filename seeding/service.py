@@ -8,7 +8,6 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,7 +15,6 @@ from seeding.context import RunContext
 from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generation_order
 from seeding.generators.profiles import profile_identity, role_and_index
 from seeding.models import SeedRun
-from seeding.pools import TextPools
 from seeding.request import Limits, SeedRequest, command_limits, request_parameters
 from seeding.writers import constrain_immediately, is_unique_violation, write_rows
 
@@ -84,8 +82,12 @@ class SeedReport:
 ProgressCallback = Callable[[Progress], None]
 
 
+def is_seeding_enabled() -> bool:
+    return settings.SEEDING_ENABLED
+
+
 def ensure_seeding_enabled() -> None:
-    if not settings.SEEDING_ENABLED:
+    if not is_seeding_enabled():
         raise SeedingDisabled(SEEDING_DISABLED_MESSAGE)
 
 
@@ -107,7 +109,7 @@ def generate(
     run = SeedRun.objects.using(using).create(
         source=source, requested_by=requested_by, parameters=request_parameters(request), seed=seed
     )
-    ctx = _run_context(request, seed, run.id)
+    ctx = RunContext.for_request(request, seed=seed, run_id=run.id)
     try:
         with transaction.atomic(using=using):
             constrain_immediately(using)
@@ -148,9 +150,13 @@ def clear_synthetic_data(
         return _delete_owned_rows(None, using, registry)
 
 
-def undo_run(run_id: UUID, *, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+def undo_run(run_id: UUID | str, *, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     """Delete exactly the rows of one run, children first; other runs and real rows stay."""
     ensure_seeding_enabled()
+    try:
+        run_id = UUID(str(run_id))
+    except ValueError:
+        raise SeedingError(UNKNOWN_RUN_MESSAGE.format(run_id=run_id)) from None
     with transaction.atomic(using=using):
         run = SeedRun.objects.using(using).select_for_update().filter(pk=run_id).first()
         if run is None:
@@ -166,18 +172,6 @@ def undo_run(run_id: UUID, *, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
 def count_synthetic_data(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     """How many synthetic rows of each kind exist: what clearing would delete."""
     return {generator.name: generator.owned_rows(None).using(using).count() for generator in generation_order()}
-
-
-def _run_context(request: SeedRequest, seed: int, run_id: UUID) -> RunContext:
-    return RunContext(
-        request=request,
-        seed=seed,
-        run_id=run_id,
-        end_date=request.end_date or timezone.localdate(),
-        started_at=timezone.now(),
-        pools=TextPools.build(request.locale, seed),
-        password_hash=make_password(request.password) if request.with_logins else None,
-    )
 
 
 def _finish(run: SeedRun, using: str, *, status: str, counts: dict | None = None, error: str = "") -> None:

@@ -1,0 +1,109 @@
+"""A run that fails part-way leaves the database exactly as it was, and the ledger says why."""
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+
+from clinic.models import CheckIn, Profile
+from seeding.models import SeedRun
+from seeding.request import SeedRequest
+from seeding.service import Progress, SeedingError, generate
+
+REQUEST = SeedRequest(
+    patients_count=5, therapists_count=2, checkins_per_user=30, seed=3, with_logins=True, password="pw-123"
+)
+
+
+class InjectedFault(Exception):
+    pass
+
+
+class FaultyProgress:
+    """A progress callback that raises on its nth call (about `entity`, if given), noting the rows written by then."""
+
+    def __init__(self, *, call: int = 2, entity: str | None = None) -> None:
+        self.call, self.entity = call, entity
+        self.calls = 0
+        self.rows_at_fault: tuple[int, int] | None = None
+
+    def __call__(self, update: Progress) -> None:
+        if self.entity is not None and update.entity != self.entity:
+            return
+        self.calls += 1
+        if self.calls == self.call:
+            self.rows_at_fault = (
+                Profile.objects.filter(is_test_patient=True).count(),
+                CheckIn.objects.filter(user__is_test_patient=True).count(),
+            )
+            raise InjectedFault("injected fault")
+
+
+def database_rows() -> dict[str, list[dict]]:
+    """Every row of every clinic table and of auth_user, column by column."""
+    models = [*apps.get_app_config("clinic").get_models(), get_user_model()]
+    return {model._meta.db_table: list(model.objects.order_by("pk").values()) for model in models}
+
+
+@pytest.mark.django_db
+def test_a_fault_after_profiles_were_written_leaves_the_database_as_before(real_patient):
+    before = database_rows()
+    progress = FaultyProgress(call=2)
+
+    with pytest.raises(SeedingError, match="injected fault") as excinfo:
+        generate(REQUEST, progress=progress)
+
+    assert isinstance(excinfo.value.__cause__, InjectedFault)
+    assert progress.rows_at_fault[0] > 0
+    assert database_rows() == before
+
+
+@pytest.mark.django_db
+def test_a_fault_while_checkins_are_written_leaves_the_database_as_before(real_patient):
+    before = database_rows()
+    progress = FaultyProgress(call=1, entity="checkins")
+
+    with pytest.raises(SeedingError, match="injected fault"):
+        generate(REQUEST, progress=progress)
+
+    profiles, checkins = progress.rows_at_fault
+    assert profiles == 7
+    assert 0 < checkins <= 150
+    assert database_rows() == before
+
+
+@pytest.mark.django_db
+def test_a_failed_run_is_recorded_as_failed_with_its_error():
+    with pytest.raises(SeedingError):
+        generate(REQUEST, progress=FaultyProgress())
+
+    run = SeedRun.objects.get()
+    assert run.status == SeedRun.Status.FAILED
+    assert "injected fault" in run.error
+    assert run.finished_at is not None
+    assert run.counts == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_run_commits_nothing(real_patient):
+    before = database_rows()
+
+    with pytest.raises(SeedingError):
+        generate(REQUEST, progress=FaultyProgress())
+
+    assert database_rows() == before
+    assert SeedRun.objects.get().status == SeedRun.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_a_failed_run_with_clear_db_keeps_the_earlier_synthetic_rows(real_patient):
+    generate(REQUEST)
+    before = database_rows()
+    progress = FaultyProgress(call=1, entity="checkins")
+
+    with pytest.raises(SeedingError):
+        generate(SeedRequest(patients_count=3, therapists_count=1, seed=4, clear_db=True), progress=progress)
+
+    profiles, checkins = progress.rows_at_fault
+    assert profiles == 4  # the earlier run's profiles were already cleared when the fault hit
+    assert 0 < checkins <= 90
+    assert database_rows() == before

@@ -1,0 +1,70 @@
+import pytest
+from django.contrib.auth import get_user_model
+from model_bakery import baker
+
+from clinic.models import Profile
+from seeding.request import SeedRequest
+from seeding.service import clear_synthetic_data, generate, undo_run
+
+User = get_user_model()
+PASSWORD = "correct horse battery staple"
+WITH_LOGINS = SeedRequest(
+    patients_count=3,
+    therapists_count=2,
+    admins_count=1,
+    checkins_per_user=1,
+    seed=5,
+    with_logins=True,
+    password=PASSWORD,
+)
+
+
+@pytest.mark.django_db
+def test_with_logins_gives_every_profile_a_user_named_by_its_email():
+    generate(WITH_LOGINS)
+
+    profiles = Profile.objects.select_related("user")
+    assert User.objects.count() == profiles.count() == 6
+    for profile in profiles:
+        assert profile.user.username == profile.user.email == profile.email
+        assert profile.user.check_password(PASSWORD)
+        assert profile.user.is_active
+        assert not profile.user.is_staff
+        assert not profile.user.is_superuser
+
+
+@pytest.mark.django_db
+def test_with_logins_hashes_the_password_once_per_run():
+    generate(WITH_LOGINS)
+
+    assert User.objects.values("password").distinct().count() == 1
+
+
+@pytest.mark.django_db
+def test_without_logins_no_user_is_created():
+    generate(SeedRequest(patients_count=3, therapists_count=2, admins_count=1, seed=5))
+
+    assert not User.objects.exists()
+    assert not Profile.objects.filter(user__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_clearing_removes_the_generated_users_and_keeps_real_ones():
+    real = baker.make(User, username="real.user")
+    generate(WITH_LOGINS)
+
+    clear_synthetic_data()
+
+    assert list(User.objects.all()) == [real]
+
+
+@pytest.mark.django_db
+def test_undo_removes_the_users_of_that_run_only():
+    kept = generate(WITH_LOGINS)
+    undone = generate(WITH_LOGINS)
+
+    undo_run(undone.run_id)
+
+    assert set(User.objects.values_list("username", flat=True)) == set(
+        Profile.objects.filter(synthetic_run_id=kept.run_id).values_list("email", flat=True)
+    )
