@@ -1,5 +1,7 @@
 """The validated seeding request: its fields, defaults and limits, in one place."""
 
+import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -19,6 +21,37 @@ TYPE_MESSAGE = "{name} must be {kind}; got {value!r}."
 FUTURE_END_DATE_MESSAGE = "end_date must not be in the future; got {value}."
 PASSWORD_MESSAGE = "password is required when with_logins is true, and only then."
 DISTRIBUTION_MESSAGE = "{name} must be a pair of whole numbers (low, high) with 0 <= low <= high; got {value!r}."
+# A weekday holding at most one slot always has room for another, so ten templates on five weekdays
+# always fit; an exception always fits on a date without any, so there may be no more than exception_days.
+MAX_TEMPLATES_PER_THERAPIST = 10
+MAX_EXCEPTIONS_PER_THERAPIST = 30
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_NAME_LENGTH = 200
+MAX_SLUG_LENGTH = 190  # room for the suffix that keeps a slug unique across runs
+MAX_WEIGHT = 1_000_000
+DISTRIBUTION_HIGH_MESSAGE = "{name} may ask for at most {high} per therapist; got {value!r}."
+EXCEPTIONS_HIGH_MESSAGE = (
+    "exceptions_per_therapist may ask for at most {high} per therapist "
+    "(at most {limit}, and no more than exception_days); got {value!r}."
+)
+ORGANIZATIONS_TYPE_MESSAGE = (
+    "organizations must be a list of organizations, each with name, slug, therapist_weight and patient_weight."
+)
+ORGANIZATION_NAME_MESSAGE = (
+    "organizations[{index}].name must be non-empty text of at most {high} characters; got {value!r}."
+)
+ORGANIZATION_SLUG_MESSAGE = (
+    "organizations[{index}].slug must be lower-case letters, digits and single hyphens, "
+    "at most {high} characters; got {value!r}."
+)
+DUPLICATE_SLUG_MESSAGE = (
+    "organizations[{index}].slug {value!r} repeats an earlier organization's; slugs must be unique."
+)
+WEIGHT_TOTAL_MESSAGE = "organizations: the {weight} values add up to 0, so the {count} {people} have nowhere to go."
+NO_THERAPIST_MESSAGE = (
+    "organizations[{index}] ({slug}) gets {patients} patients but no therapist; "
+    "raise its therapist_weight or therapists_count."
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +141,82 @@ class SeedRequest:
                 yield name, DISTRIBUTION_MESSAGE.format(name=name, value=getattr(self, name))
         yield from _integer_errors("exception_days", self.exception_days, 1, 3650)
         yield from _integer_errors("plans_per_patient", self.plans_per_patient, 1, 20)
+        yield from self._schedule_errors()
+        yield from self._organization_errors()
+
+    def _schedule_errors(self):
+        templates = self.templates_per_therapist
+        if _is_range_pair(templates) and templates[1] > MAX_TEMPLATES_PER_THERAPIST:
+            yield (
+                "templates_per_therapist",
+                DISTRIBUTION_HIGH_MESSAGE.format(
+                    name="templates_per_therapist", high=MAX_TEMPLATES_PER_THERAPIST, value=templates
+                ),
+            )
+        exceptions = self.exceptions_per_therapist
+        if _is_range_pair(exceptions) and isinstance(self.exception_days, int):
+            high = min(MAX_EXCEPTIONS_PER_THERAPIST, self.exception_days)
+            if exceptions[1] > high:
+                yield (
+                    "exceptions_per_therapist",
+                    EXCEPTIONS_HIGH_MESSAGE.format(high=high, limit=MAX_EXCEPTIONS_PER_THERAPIST, value=exceptions),
+                )
+
+    def _organization_errors(self):
+        organizations = self.organizations
+        if not isinstance(organizations, Sequence) or isinstance(organizations, str):
+            yield "organizations", ORGANIZATIONS_TYPE_MESSAGE
+            return
+        if not all(isinstance(spec, OrganizationSpec) for spec in organizations):
+            yield "organizations", ORGANIZATIONS_TYPE_MESSAGE
+            return
+        spec_errors = [error for index, spec in enumerate(organizations) for error in _spec_errors(index, spec)]
+        yield from (("organizations", message) for message in spec_errors)
+        slugs = [spec.slug for spec in organizations]
+        for index, slug in enumerate(slugs):
+            if slug in slugs[:index]:
+                yield "organizations", DUPLICATE_SLUG_MESSAGE.format(index=index, value=slug)
+        if organizations and not spec_errors:
+            yield from (("organizations", message) for message in self._placement_errors())
+
+    def _placement_errors(self):
+        people = {
+            "therapists": (self.therapists_count, "therapist_weight"),
+            "patients": (self.patients_count, "patient_weight"),
+        }
+        for kind, (count, weight) in people.items():
+            if isinstance(count, int) and count > 0 and not sum(getattr(s, weight) for s in self.organizations):
+                yield WEIGHT_TOTAL_MESSAGE.format(weight=weight, count=count, people=kind)
+                return
+        if not all(isinstance(count, int) and count >= 0 for count, _ in people.values()):
+            return
+        therapists = split_by_weight(self.therapists_count, [s.therapist_weight for s in self.organizations])
+        patients = split_by_weight(self.patients_count, [s.patient_weight for s in self.organizations])
+        for index, spec in enumerate(self.organizations):
+            if patients[index] and not therapists[index]:
+                yield NO_THERAPIST_MESSAGE.format(index=index, slug=spec.slug, patients=patients[index])
+
+
+def split_by_weight(total: int, weights: Sequence[int]) -> list[int]:
+    """Split total into whole shares proportional to weights (largest remainder; ties go to the earlier)."""
+    weight_sum = sum(weights)
+    if not weight_sum:
+        return [0] * len(weights)
+    shares = [total * weight // weight_sum for weight in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % weight_sum), i))
+    for index in remainders[: total - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def _spec_errors(index: int, spec: OrganizationSpec):
+    if not isinstance(spec.name, str) or not spec.name.strip() or len(spec.name) > MAX_NAME_LENGTH:
+        yield ORGANIZATION_NAME_MESSAGE.format(index=index, high=MAX_NAME_LENGTH, value=spec.name)
+    if not isinstance(spec.slug, str) or not SLUG_PATTERN.match(spec.slug) or len(spec.slug) > MAX_SLUG_LENGTH:
+        yield ORGANIZATION_SLUG_MESSAGE.format(index=index, high=MAX_SLUG_LENGTH, value=spec.slug)
+    for weight in ("therapist_weight", "patient_weight"):
+        for _, message in _integer_errors(f"organizations[{index}].{weight}", getattr(spec, weight), 0, MAX_WEIGHT):
+            yield message
 
 
 def _integer_errors(name: str, value: object, low: int, high: int):

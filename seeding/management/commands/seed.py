@@ -1,4 +1,6 @@
 import sys
+from argparse import BooleanOptionalAction
+from dataclasses import replace
 from datetime import date
 from getpass import getpass
 
@@ -8,6 +10,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from seeding.progress import ProgressPrinter
 from seeding.request import MOOD_PATTERNS, SeedRequest
+from seeding.scenarios import ScenarioError, scenario_request
 from seeding.service import SeedingDisabled, SeedingError, clear_synthetic_data, generate, undo_run
 
 DEFAULTS = SeedRequest()
@@ -19,35 +22,37 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--patients", type=int, default=DEFAULTS.patients_count, help="Patients (default %(default)s)."
+            "--scenario",
+            metavar="NAME_OR_PATH",
+            help="A built-in scenario (demo-clinic) or a TOML scenario file; every other option given overrides it.",
         )
-        parser.add_argument(
-            "--therapists", type=int, default=DEFAULTS.therapists_count, help="Therapists (default %(default)s)."
-        )
-        parser.add_argument("--admins", type=int, default=DEFAULTS.admins_count, help="Admins (default %(default)s).")
+        parser.add_argument("--patients", type=int, help=f"Patients (default {DEFAULTS.patients_count}).")
+        parser.add_argument("--therapists", type=int, help=f"Therapists (default {DEFAULTS.therapists_count}).")
+        parser.add_argument("--admins", type=int, help=f"Admins (default {DEFAULTS.admins_count}).")
         parser.add_argument(
             "--checkins-per-user",
             type=int,
-            default=DEFAULTS.checkins_per_user,
-            help="Check-ins per patient, 1 to 365 (default %(default)s).",
+            help=f"Check-ins per patient, 1 to 365 (default {DEFAULTS.checkins_per_user}).",
         )
         parser.add_argument(
-            "--mood-pattern",
-            default=DEFAULTS.mood_pattern,
-            choices=MOOD_PATTERNS,
-            help="Mood pattern (default %(default)s).",
+            "--mood-pattern", choices=MOOD_PATTERNS, help=f"Mood pattern (default {DEFAULTS.mood_pattern})."
         )
         parser.add_argument(
-            "--clear", action="store_true", help="Delete all synthetic data first, in the same transaction."
+            "--clear",
+            action="store_true",
+            default=None,
+            help="Delete all synthetic data first, in the same transaction.",
         )
         parser.add_argument("--seed", type=int, help="Random seed; the same seed and end date give the same rows.")
-        parser.add_argument(
-            "--locale", default=DEFAULTS.locale, help="Faker locale for names and notes (default %(default)s)."
-        )
+        parser.add_argument("--locale", help=f"Faker locale for names and notes (default {DEFAULTS.locale}).")
         parser.add_argument(
             "--end-date", type=date.fromisoformat, help="Date of the latest check-in, YYYY-MM-DD (default today)."
         )
-        parser.add_argument("--with-logins", action="store_true", help="Give every synthetic profile a Django login.")
+        parser.add_argument(
+            "--with-logins",
+            action=BooleanOptionalAction,
+            help="Give every synthetic profile a Django login (or, with --no-with-logins, none).",
+        )
         parser.add_argument("--password", help="Password of the generated logins (asked for when omitted).")
         action = parser.add_mutually_exclusive_group()
         action.add_argument("--clear-only", action="store_true", help="Only delete all synthetic data.")
@@ -71,16 +76,14 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(_validation_text(exc)) from exc
-        except (SeedingDisabled, SeedingError) as exc:
+        except (SeedingDisabled, SeedingError, ScenarioError) as exc:
             raise CommandError(str(exc)) from exc
         if options["verbosity"]:
             self.stdout.write(_summary(report))
 
     def _request(self, options) -> SeedRequest:
-        password = options["password"]
-        if options["with_logins"] and not password and options["interactive"]:
-            password = getpass("Password for the generated logins: ")
-        return SeedRequest(
+        request = scenario_request(
+            options["scenario"],
             patients_count=options["patients"],
             therapists_count=options["therapists"],
             admins_count=options["admins"],
@@ -91,8 +94,11 @@ class Command(BaseCommand):
             locale=options["locale"],
             end_date=options["end_date"],
             with_logins=options["with_logins"],
-            password=password or None,
+            password=options["password"] or None,
         )
+        if request.with_logins and not request.password and options["interactive"]:
+            request = replace(request, password=getpass("Password for the generated logins: ") or None)
+        return request
 
     def _confirm_clearing(self, options) -> None:
         if not (options["interactive"] and sys.stdin.isatty()):
@@ -107,7 +113,8 @@ class Command(BaseCommand):
 
 
 def _validation_text(exc: ValidationError) -> str:
-    lines = [f"{field}: {message}" for field, messages in exc.message_dict.items() for message in messages]
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {"request": exc.messages}
+    lines = [f"{field}: {message}" for field, messages in by_field.items() for message in messages]
     return "Invalid request, nothing was written.\n" + "\n".join(lines)
 
 

@@ -1,0 +1,83 @@
+"""Treatment plans: several per patient with mixed statuses, exactly one ongoing, led by the patient's therapist."""
+
+from datetime import date, timedelta
+
+from clinic.models import Profile, TreatmentPlan
+from seeding.context import RunContext
+from seeding.generators.memberships import patient_placement, therapist_id
+from seeding.generators.organizations import clinic_units, organization_id, owned_by_synthetic
+from seeding.generators.profiles import profile_identity
+from seeding.generators.registry import EntityGenerator, register
+
+Status = TreatmentPlan.Status
+OTHER_STATUSES = [status for status in Status if status != Status.ONGOING]
+
+
+def plan_statuses(rng, count: int) -> list[str]:
+    """002's rule: one ongoing plan, the others of distinct statuses while there are enough of them."""
+    others = list(OTHER_STATUSES)
+    rng.shuffle(others)
+    statuses = [Status.ONGOING, *others[: count - 1]]
+    statuses += [rng.choice(OTHER_STATUSES) for _ in range(count - len(statuses))]
+    return statuses
+
+
+def plan_dates(rng, statuses: list[str], today: date) -> list[tuple[date, date | None]]:
+    """(start, end) per status: the ongoing plan began recently, earlier plans before it, planned ones ahead."""
+    ongoing_start = today - timedelta(days=rng.randint(14, 120))
+    earliest = ongoing_start
+    dates = []
+    for status in statuses:
+        if status == Status.ONGOING:
+            dates.append((ongoing_start, None))
+        elif status == Status.PLANNED:
+            dates.append((today + timedelta(days=rng.randint(7, 60)), None))
+        else:  # completed, cancelled or paused: an earlier plan, which ended unless it is only paused
+            end = earliest - timedelta(days=rng.randint(7, 60))
+            earliest = end - timedelta(days=rng.randint(30, 180))
+            dates.append((earliest, None if status == Status.PAUSED else end))
+    return dates
+
+
+def _rows(ctx: RunContext, patient: int):
+    organization, therapist = patient_placement(ctx, patient)
+    patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
+    organization = organization_id(ctx, organization)
+    rng = ctx.rng("plans", patient)
+    statuses = plan_statuses(rng, ctx.request.plans_per_patient)
+    plans = sorted(zip(plan_dates(rng, statuses, ctx.end_date), statuses, strict=True), key=lambda plan: plan[0][0])
+    for number, ((start, end), status) in enumerate(plans, start=1):
+        diagnosis = rng.choice(ctx.pools.diagnoses)
+        yield (
+            patient_id,
+            therapist_id(ctx, therapist),
+            organization,
+            str(status),
+            f"Treatment plan {number}: {diagnosis}"[:200],
+            diagnosis,
+            start.isoformat(),
+            end.isoformat() if end else None,
+        )
+
+
+register(
+    EntityGenerator(
+        name="treatment_plans",
+        model=TreatmentPlan,
+        columns=(
+            "patient_id",
+            "therapist_id",
+            "organization_id",
+            "status",
+            "title",
+            "diagnosis",
+            "start_date",
+            "end_date",
+        ),
+        depends_on=("enrollments",),
+        units=clinic_units(lambda request: request.patients_count),
+        rows=_rows,
+        rows_per_unit=lambda request: request.plans_per_patient,
+        owned_rows=lambda run_id: TreatmentPlan.objects.filter(owned_by_synthetic(run_id, "patient", "therapist")),
+    )
+)
