@@ -157,6 +157,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Generate, list, undo and clear synthetic clinic data. Admin only.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # request bodies get their own components: no read-only fields in them
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,  # the enum itself lists the choices
 }
 
 if not DEBUG:
