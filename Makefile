@@ -19,10 +19,14 @@ install: $(VENV)/.installed
 demo: install
 	DEBUG=true $(RUN) manage.py migrate --no-input
 	DEBUG=true $(RUN) manage.py demo_admin
-	DEBUG=true $(RUN) manage.py seed --patients 20 --therapists 3 --checkins-per-user 60 --mood-pattern mixed --seed 2024 --clear --no-input
+	DEBUG=true $(RUN) manage.py seed --scenario demo-clinic --checkins-per-user 90 --seed 2024 --clear --no-input
 
 test: install
 	$(RUN) -m pytest
+
+benchmark: install
+	DEBUG=true $(RUN) manage.py migrate --no-input
+	DEBUG=true $(RUN) manage.py seed_benchmark --json artifacts/benchmark.json
 
 lint: install
 	$(VENV)/bin/ruff check .

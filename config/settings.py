@@ -79,6 +79,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 SEEDING_ENABLED = env_bool("SEEDING_ENABLED", DEBUG)
 SEEDING_MAX_PATIENTS = env_int("SEEDING_MAX_PATIENTS", 1_000_000)
 SEEDING_API_RATE = env_throttle_rate("SEEDING_API_RATE", "60/min")
+SEEDING_LOGIN_RATE = env_throttle_rate("SEEDING_LOGIN_RATE", "20/min")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "clinic",
     "seeding",
 ]
@@ -147,7 +149,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"seeding": SEEDING_API_RATE},
+    "DEFAULT_THROTTLE_RATES": {"seeding": SEEDING_API_RATE, "login": SEEDING_LOGIN_RATE},
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
 }
@@ -157,6 +159,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Generate, list, undo and clear synthetic clinic data. Admin only.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files: the docs must work without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,  # request bodies get their own components: no read-only fields in them
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,  # the enum itself lists the choices
 }

@@ -1,7 +1,6 @@
 """The seeding API: each view turns its JSON into a request, calls the service, and maps the report or error."""
 
 from collections.abc import Mapping
-from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
@@ -19,24 +18,28 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from seeding.models import SeedRun
 from seeding.permissions import IsSeedingAdmin, SeedingEnabled
-from seeding.request import API_LIMITS, CHECKINS_PER_USER_RANGE, MOOD_PATTERNS, SEED_RANGE, SeedRequest
+from seeding.request import (
+    API_LIMITS,
+    CHECKINS_PER_USER_RANGE,
+    EARLIEST_END_DATE,
+    MOOD_PATTERNS,
+    SEED_RANGE,
+    SeedRequest,
+)
 from seeding.serializers import JSONBooleanField, JSONStringField, WholeNumberField
 from seeding.service import SeedingConflict, SeedingDisabled, SeedingError, clear_synthetic_data, generate, undo_run
 
 DEFAULTS = SeedRequest()
 NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
-# Until SeedRequest.validated bounds end_date from below: far older dates overflow the check-in dates (a 500).
-EARLIEST_END_DATE = date(1900, 1, 1)
 
 LOCALE_MESSAGE = "Must be a Faker locale such as en_US or pt_BR."
-EARLY_END_DATE_MESSAGE = f"Must be on or after {EARLIEST_END_DATE.isoformat()}."
 UNKNOWN_FIELD_MESSAGE = "Unknown field. Accepted fields: {fields}."
 LEGACY_CONFLICT_MESSAGE = (
     "num_users (legacy: that many patients, no therapists) cannot be combined with {fields}; "
@@ -56,6 +59,12 @@ class SeedingRateThrottle(UserRateThrottle):
     """Per user, at settings.SEEDING_API_RATE (the SEEDING_API_RATE environment variable)."""
 
     scope = "seeding"
+
+
+class LoginRateThrottle(AnonRateThrottle):
+    """Per client address, at settings.SEEDING_LOGIN_RATE: slows password guessing at the token endpoint."""
+
+    scope = "login"
 
 
 class Conflict(exceptions.APIException):
@@ -218,11 +227,6 @@ class GenerateDataView(SeedingWriteView):
             if unknown:
                 raise serializers.ValidationError(unknown)
             return attrs
-
-        def validate_end_date(self, value: date | None) -> date | None:
-            if value is not None and value < EARLIEST_END_DATE:
-                raise serializers.ValidationError(EARLY_END_DATE_MESSAGE)
-            return value
 
         def validate(self, attrs: dict) -> dict:
             if "num_users" in attrs:
@@ -421,10 +425,15 @@ TOKEN_REFUSED = OpenApiResponse(ErrorDetailSerializer, description="Wrong creden
 
 @extend_schema(
     summary="Get a JWT pair (access and refresh) for a username and password",
-    responses={200: TokenObtainPairSerializer, 400: OpenApiTypes.OBJECT, 401: TOKEN_REFUSED},
+    responses={
+        200: TokenObtainPairSerializer,
+        400: OpenApiTypes.OBJECT,
+        401: TOKEN_REFUSED,
+        429: OpenApiResponse(ErrorDetailSerializer, description="Too many attempts; SEEDING_LOGIN_RATE per address."),
+    },
 )
 class TokenObtainView(jwt_views.TokenObtainPairView):
-    pass
+    throttle_classes = [LoginRateThrottle]
 
 
 @extend_schema(

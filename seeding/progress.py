@@ -13,6 +13,8 @@ class ProgressPrinter:
     def __call__(self, update: Progress) -> None:
         if self._verbosity == 0 or update.total == 0:
             return
+        # A generator's total is an estimate when its units vary in size (schedules, for example).
+        update = Progress(update.entity, update.done, max(update.total, update.done))
         if self._stream.isatty():
             self._advance_bar(update)
         elif update.done == update.total or update.done - self._last_line.get(update.entity, 0) >= update.total / 10:

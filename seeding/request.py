@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from faker.config import AVAILABLE_LOCALES
 
 MOOD_PATTERNS = ("stable", "cycling", "random", "mixed")
@@ -18,7 +19,9 @@ MOOD_PATTERN_MESSAGE = f"mood_pattern must be one of {', '.join(MOOD_PATTERNS)}.
 LOCALE_MESSAGE = "locale must be a Faker locale such as en_US or pt_BR; got {value!r}."
 RANGE_MESSAGE = "{name} must be between {low} and {high}; got {value}."
 TYPE_MESSAGE = "{name} must be {kind}; got {value!r}."
+EARLIEST_END_DATE = date(1900, 1, 1)
 FUTURE_END_DATE_MESSAGE = "end_date must not be in the future; got {value}."
+EARLY_END_DATE_MESSAGE = f"end_date must be on or after {EARLIEST_END_DATE.isoformat()}; got {{value}}."
 PASSWORD_MESSAGE = "password is required when with_logins is true, and only then."
 DISTRIBUTION_MESSAGE = "{name} must be a pair of whole numbers (low, high) with 0 <= low <= high; got {value!r}."
 # A weekday holding at most one slot always has room for another, so ten templates on five weekdays
@@ -129,8 +132,10 @@ class SeedRequest:
             yield "locale", LOCALE_MESSAGE.format(value=self.locale)
         if self.end_date is not None and not isinstance(self.end_date, date):
             yield "end_date", TYPE_MESSAGE.format(name="end_date", kind="a date (YYYY-MM-DD)", value=self.end_date)
-        elif self.end_date is not None and self.end_date > date.today():
+        elif self.end_date is not None and self.end_date > timezone.localdate():
             yield "end_date", FUTURE_END_DATE_MESSAGE.format(value=self.end_date)
+        elif self.end_date is not None and self.end_date < EARLIEST_END_DATE:
+            yield "end_date", EARLY_END_DATE_MESSAGE.format(value=self.end_date)
         for name in ("clear_db", "with_logins"):
             if not isinstance(getattr(self, name), bool):
                 yield name, TYPE_MESSAGE.format(name=name, kind="true or false", value=getattr(self, name))

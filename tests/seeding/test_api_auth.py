@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from clinic.models import Profile
-from seeding.api import SeedingRateThrottle
+from seeding.api import LoginRateThrottle, SeedingRateThrottle
 from seeding.models import SeedRun
 from seeding.permissions import NOT_ADMIN_MESSAGE
 from tests.seeding.conftest import PASSWORD, jwt_for, make_user
@@ -203,3 +203,15 @@ def test_default_rate_comes_from_seeding_api_rate(settings):
 @pytest.mark.django_db
 def test_browsable_api_has_a_login_page():
     assert APIClient().get("/api/auth/login/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_password_guessing_at_the_token_endpoint_is_throttled(monkeypatch, staff_user):
+    monkeypatch.setattr(LoginRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
+    client = APIClient()
+    wrong = {"username": staff_user.username, "password": "wrong"}
+
+    statuses = [client.post("/api/auth/token/", wrong, format="json").status_code for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    right = {"username": staff_user.username, "password": PASSWORD}
+    assert client.post("/api/auth/token/", right, format="json").status_code == 429
