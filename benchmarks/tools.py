@@ -14,6 +14,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
+from pathlib import Path
 
 import factory.django
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -89,7 +90,16 @@ def measure_baseline(tool: str, request: SeedRequest, *, using: str = DEFAULT_DB
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far."""
+    """This process's peak resident memory so far.
+
+    On Linux, VmHWM of /proc/self/status: getrusage's ru_maxrss survives exec, so a child spawned by a
+    benchmark that had grown large would report the parent's peak as its own.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**10  # kB
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 

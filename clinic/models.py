@@ -59,11 +59,16 @@ class Profile(models.Model):
 
 
 class CheckIn(models.Model):
-    user = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="check_ins", db_column="user_id")
+    # No index of its own: check_ins_one_per_day's (user_id, checkin_date) index serves lookups by user,
+    # and a second index would slow every insert.
+    user = models.ForeignKey(
+        Profile, on_delete=models.CASCADE, related_name="check_ins", db_column="user_id", db_index=False
+    )
     checkin_date = models.DateField()
-    mood = models.PositiveSmallIntegerField()
-    energy = models.PositiveSmallIntegerField()
-    anxiety = models.PositiveSmallIntegerField()
+    # Small integers whose 1-10 range is enforced by the named constraints below.
+    mood = models.SmallIntegerField()
+    energy = models.SmallIntegerField()
+    anxiety = models.SmallIntegerField()
     sleep_hours = models.DecimalField(max_digits=3, decimal_places=1)
     notes = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())

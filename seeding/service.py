@@ -16,7 +16,7 @@ from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generati
 from seeding.generators.profiles import profile_identity, role_and_index
 from seeding.models import SeedRun
 from seeding.request import Limits, SeedRequest, command_limits, request_parameters
-from seeding.writers import constrain_immediately, is_unique_violation, write_rows
+from seeding.writers import constrain_immediately, foreign_keys_checked_in_bulk, is_unique_violation, write_rows
 
 SEEDING_DISABLED_MESSAGE = "Seeding is only allowed in development environment"
 MAX_WRITE_ATTEMPTS = 3  # 001: regenerate and retry a duplicate at most three times
@@ -198,7 +198,9 @@ def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, pr
             tracker(_write_checked_chunk(ctx, generator, units, unique, using))
     else:
         rows = (row for unit in range(total_units) for row in generator.rows(ctx, unit))
-        write_rows(using, generator.model._meta.db_table, generator.columns, rows, on_batch=tracker)
+        table = generator.model._meta.db_table
+        with foreign_keys_checked_in_bulk(using, table, expected_rows=tracker.total):
+            write_rows(using, table, generator.columns, rows, on_batch=tracker)
     if generator.after_write and tracker.done:
         generator.after_write(ctx, using)
     return tracker.done

@@ -1,0 +1,70 @@
+"""Large loads on PostgreSQL have the database check foreign keys in one pass; the keys end as they began."""
+
+from uuid import uuid4
+
+import pytest
+from django.db import connection
+
+from clinic.models import CheckIn, Profile
+from seeding import writers
+from seeding.generators import REGISTRY, EntityGenerator
+from seeding.generators.checkins import owned_checkins
+from seeding.request import SeedRequest
+from seeding.service import SeedingError, generate
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def bulk_checks_from_ten_rows(monkeypatch):
+    monkeypatch.setattr(writers, "BULK_CHECK_MIN_ROWS", 10)
+
+
+def check_in_foreign_keys() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+            " WHERE conrelid = 'check_ins'::regclass AND contype = 'f'"
+        )
+        return cursor.fetchall()
+
+
+def _orphan_rows(ctx, unit: int):
+    yield (uuid4().hex, "2026-01-01", 5, 5, 5, "7.0", "", "2026-01-01 08:00:00")
+
+
+ORPHAN_CHECKINS = EntityGenerator(
+    name="orphan_checkins",
+    model=CheckIn,
+    columns=REGISTRY["checkins"].columns,
+    depends_on=("checkins",),
+    units=lambda request: 20,
+    rows=_orphan_rows,
+    owned_rows=owned_checkins,
+)
+
+
+@pytest.mark.usefixtures("bulk_checks_from_ten_rows")
+def test_a_bulk_load_ends_with_the_same_validated_foreign_key():
+    before = check_in_foreign_keys()
+
+    generate(SeedRequest(patients_count=3, therapists_count=1, checkins_per_user=20, seed=4))
+
+    assert check_in_foreign_keys() == before
+    assert [validated for _, _, validated in before] == [True]
+    assert CheckIn.objects.count() == 60
+
+
+@pytest.mark.usefixtures("bulk_checks_from_ten_rows")
+def test_an_orphan_row_in_a_bulk_load_fails_the_run_and_writes_nothing():
+    before = check_in_foreign_keys()
+
+    with pytest.raises(SeedingError, match="foreign key"):
+        generate(
+            SeedRequest(patients_count=3, therapists_count=1, checkins_per_user=20, seed=4),
+            registry=REGISTRY | {"orphan_checkins": ORPHAN_CHECKINS},
+        )
+
+    assert check_in_foreign_keys() == before
+    assert not Profile.objects.exists()
+    assert not CheckIn.objects.exists()
