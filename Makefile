@@ -26,7 +26,7 @@ test: install
 
 benchmark: install
 	DEBUG=true $(RUN) manage.py migrate --no-input
-	DEBUG=true $(RUN) manage.py seed_benchmark --json artifacts/benchmark.json
+	DEBUG=true $(RUN) manage.py seed_benchmark --baseline-max-rows 1000000 --json artifacts/benchmark.json
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -62,8 +62,9 @@ def foreign_keys_checked_in_bulk(using: str, table: str, *, expected_rows: int) 
     where we may not alter the table keep the row-by-row check.
     """
     connection = connections[using]
-    keys = _foreign_keys(connection, table) if connection.vendor == "postgresql" else []
-    if expected_rows < BULK_CHECK_MIN_ROWS or not keys or not _drop_foreign_keys(connection, table, keys):
+    is_large = connection.vendor == "postgresql" and expected_rows >= BULK_CHECK_MIN_ROWS
+    keys = _foreign_keys(connection, table) if is_large else []
+    if not keys or not _drop_foreign_keys(connection, table, keys):
         yield
         return
     yield

@@ -8,22 +8,9 @@ from django.db.migrations.executor import MigrationExecutor
 from model_bakery import baker
 
 from clinic.models import Profile
+from tests.roadmap import COUNT_CHECK_INS_BY_ROLE, COUNT_PROFILES_BY_ROLE
 
 BEFORE_IS_TEST_PATIENT = ("clinic", "0001_initial")
-
-# Section 4 of the role-constraint roadmap (000), items 2 and 3, verbatim.
-COUNT_PROFILES_BY_ROLE = """
-SELECT role, COUNT(*) FROM profiles
-WHERE email LIKE '%@example.%'
-GROUP BY role;
-"""
-COUNT_CHECK_INS_BY_ROLE = """
-SELECT p.role, COUNT(c.id) as checkin_count
-FROM profiles p
-LEFT JOIN check_ins c ON p.id = c.user_id
-WHERE p.email LIKE '%@example.%'
-GROUP BY p.role;
-"""
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from seeding.api import api_exception
 from seeding.models import SeedRun
 from seeding.request import API_LIMITS, CHECKINS_PER_USER_RANGE, SEED_RANGE
 from seeding.service import SeedingConflict, SeedingError
+from tests.roadmap import COUNT_CHECK_INS_BY_ROLE, COUNT_PROFILES_BY_ROLE
 from tests.seeding.conftest import jwt_for, make_user
 
 GENERATE = "/api/admin/generate-data"
@@ -28,19 +29,6 @@ EXAMPLE_CREATE = {
 EXAMPLE_CLEAR_AND_CREATE = {"patients_count": 3, "therapists_count": 1, "checkins_per_user": 15, "clear_db": True}
 EXAMPLE_ONLY_THERAPISTS = {"patients_count": 0, "therapists_count": 5}
 
-# 000, section 4, verbatim.
-SQL_COUNTS_BY_ROLE = """
-SELECT role, COUNT(*) FROM profiles
-WHERE email LIKE '%@example.%'
-GROUP BY role;
-"""
-SQL_CHECKINS_BY_ROLE = """
-SELECT p.role, COUNT(c.id) as checkin_count
-FROM profiles p
-LEFT JOIN check_ins c ON p.id = c.user_id
-WHERE p.email LIKE '%@example.%'
-GROUP BY p.role;
-"""
 STATISTICS_000 = {
     "users_created",
     "patients_created",
@@ -79,20 +67,20 @@ def test_000_examples_replayed_with_a_real_jwt_then_section_4_sql(real_patient, 
     first = post_json(client, EXAMPLE_CREATE)
     assert first.status_code == 200, first.json()
     assert first.json()["message"] == "Generated 5 patients and 2 therapists with 150 check-ins"
-    assert sql(SQL_COUNTS_BY_ROLE) == {"patient": 5, "therapist": 2}
-    assert sql(SQL_CHECKINS_BY_ROLE) == {"patient": 150, "therapist": 0}
+    assert sql(COUNT_PROFILES_BY_ROLE) == {"patient": 5, "therapist": 2}
+    assert sql(COUNT_CHECK_INS_BY_ROLE) == {"patient": 150, "therapist": 0}
 
     second = post_json(client, EXAMPLE_CLEAR_AND_CREATE)
     assert second.status_code == 200, second.json()
     assert second.json()["message"] == "Generated 3 patients and 1 therapists with 45 check-ins"
-    assert sql(SQL_COUNTS_BY_ROLE) == {"patient": 3, "therapist": 1}
-    assert sql(SQL_CHECKINS_BY_ROLE) == {"patient": 45, "therapist": 0}
+    assert sql(COUNT_PROFILES_BY_ROLE) == {"patient": 3, "therapist": 1}
+    assert sql(COUNT_CHECK_INS_BY_ROLE) == {"patient": 45, "therapist": 0}
 
     third = post_json(client, EXAMPLE_ONLY_THERAPISTS)
     assert third.status_code == 200, third.json()
     assert third.json()["message"] == "Generated 0 patients and 5 therapists with 0 check-ins"
-    assert sql(SQL_COUNTS_BY_ROLE) == {"patient": 3, "therapist": 6}
-    assert sql(SQL_CHECKINS_BY_ROLE) == {"patient": 45, "therapist": 0}
+    assert sql(COUNT_PROFILES_BY_ROLE) == {"patient": 3, "therapist": 6}
+    assert sql(COUNT_CHECK_INS_BY_ROLE) == {"patient": 45, "therapist": 0}
     assert CheckIn.objects.filter(user=real_patient).count() == 1
 
 
@@ -103,8 +91,8 @@ def test_000_section_4_curl_without_content_type_is_accepted(admin_api):
     response = admin_api.post(GENERATE, body, content_type="application/x-www-form-urlencoded")
 
     assert response.status_code == 200, response.json()
-    assert sql(SQL_COUNTS_BY_ROLE) == {"patient": 5, "therapist": 2}
-    assert sql(SQL_CHECKINS_BY_ROLE) == {"patient": 150, "therapist": 0}
+    assert sql(COUNT_PROFILES_BY_ROLE) == {"patient": 5, "therapist": 2}
+    assert sql(COUNT_CHECK_INS_BY_ROLE) == {"patient": 150, "therapist": 0}
 
 
 @pytest.mark.django_db
@@ -192,7 +180,7 @@ def test_legacy_num_users_creates_that_many_patients_and_no_therapists(admin_api
 
     assert response.status_code == 200, response.json()
     assert response.json()["message"] == "Generated 10 patients and 0 therapists with 300 check-ins"
-    assert sql(SQL_COUNTS_BY_ROLE) == {"patient": 10}
+    assert sql(COUNT_PROFILES_BY_ROLE) == {"patient": 10}
 
 
 @pytest.mark.django_db
@@ -424,7 +412,7 @@ def test_concurrent_requests_all_succeed_with_exact_totals_and_no_duplicate_emai
         thread.join()
 
     assert statuses == [200] * len(clients)
-    assert sql(SQL_COUNTS_BY_ROLE) == {"patient": 20 * len(clients), "therapist": 5 * len(clients)}
+    assert sql(COUNT_PROFILES_BY_ROLE) == {"patient": 20 * len(clients), "therapist": 5 * len(clients)}
     assert CheckIn.objects.count() == 20 * 30 * len(clients)
     assert sql("SELECT email, COUNT(*) FROM profiles GROUP BY email HAVING COUNT(*) > 1") == {}
     assert SeedRun.objects.filter(status=SeedRun.Status.SUCCEEDED).count() == len(clients)

@@ -9,20 +9,8 @@ from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
 from seeding.request import MOOD_PATTERNS, SeedRequest
 from seeding.service import generate
+from tests.roadmap import COUNT_CHECK_INS_BY_ROLE, COUNT_PROFILES_BY_ROLE
 
-# 000, section 4, verbatim (trailing spaces trimmed).
-ROLE_COUNTS_SQL = """
-SELECT role, COUNT(*) FROM profiles
-WHERE email LIKE '%@example.%'
-GROUP BY role;
-"""
-CHECKINS_BY_ROLE_SQL = """
-SELECT p.role, COUNT(c.id) as checkin_count
-FROM profiles p
-LEFT JOIN check_ins c ON p.id = c.user_id
-WHERE p.email LIKE '%@example.%'
-GROUP BY p.role;
-"""
 EMAIL_DOMAINS = {"example.com", "example.org", "example.net"}
 
 
@@ -36,8 +24,8 @@ def fetch_counts(sql: str) -> dict[str, int]:
 def test_generate_gives_000s_exact_counts_by_its_own_sql():
     generate(SeedRequest(patients_count=5, therapists_count=2, checkins_per_user=30, seed=1))
 
-    assert fetch_counts(ROLE_COUNTS_SQL) == {"patient": 5, "therapist": 2}
-    assert fetch_counts(CHECKINS_BY_ROLE_SQL) == {"patient": 150, "therapist": 0}
+    assert fetch_counts(COUNT_PROFILES_BY_ROLE) == {"patient": 5, "therapist": 2}
+    assert fetch_counts(COUNT_CHECK_INS_BY_ROLE) == {"patient": 150, "therapist": 0}
     per_patient = Profile.objects.filter(role=Profile.Role.PATIENT).annotate(n=Count("check_ins"))
     assert [p.n for p in per_patient] == [30] * 5
 
@@ -149,7 +137,7 @@ def test_a_run_of_many_chunks_writes_exact_counts_and_reports_progress():
         SeedRequest(patients_count=5100, therapists_count=5, checkins_per_user=1, seed=6), progress=updates.append
     )
 
-    assert fetch_counts(ROLE_COUNTS_SQL) == {"patient": 5100, "therapist": 5}
+    assert fetch_counts(COUNT_PROFILES_BY_ROLE) == {"patient": 5100, "therapist": 5}
     assert report.total_checkins == CheckIn.objects.count() == 5100
     for entity, total in (("profiles", 5105), ("checkins", 5100)):
         done = [update.done for update in updates if update.entity == entity]
