@@ -8,7 +8,7 @@ class ProgressPrinter:
         self._stream = stream
         self._verbosity = verbosity
         self._bars: dict = {}
-        self._last_line: dict[str, int] = {}
+        self._last_line: dict[str, tuple[int, int]] = {}
 
     def __call__(self, update: Progress) -> None:
         if self._verbosity == 0 or update.total == 0:
@@ -17,8 +17,8 @@ class ProgressPrinter:
         update = Progress(update.entity, update.done, max(update.total, update.done))
         if self._stream.isatty():
             self._advance_bar(update)
-        elif update.done == update.total or update.done - self._last_line.get(update.entity, 0) >= update.total / 10:
-            self._last_line[update.entity] = update.done
+        elif self._is_worth_a_line(update):
+            self._last_line[update.entity] = (update.done, update.total)
             self._stream.write(
                 f"{update.entity}: {update.done}/{update.total} rows ({update.done * 100 // update.total}%)"
             )
@@ -31,6 +31,14 @@ class ProgressPrinter:
             bar = self._bars[update.entity] = tqdm(
                 total=update.total, desc=update.entity, unit="rows", unit_scale=True, file=self._stream._out
             )
+        bar.total = update.total
         bar.update(update.done - bar.n)
         if update.done >= update.total:
             bar.close()
+
+    def _is_worth_a_line(self, update: Progress) -> bool:
+        """About ten lines per entity, and the last one."""
+        last_done, last_total = self._last_line.get(update.entity, (0, 0))
+        if update.done == update.total:
+            return (update.done, update.total) != (last_done, last_total)
+        return update.done - last_done >= update.total / 10

@@ -203,6 +203,7 @@ def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, pr
             write_rows(using, table, generator.columns, rows, on_batch=tracker)
     if generator.after_write and tracker.done:
         generator.after_write(ctx, using)
+    tracker.finish()
     return tracker.done
 
 
@@ -214,6 +215,12 @@ class _ProgressTracker:
         self.done += rows
         if self._progress:
             self._progress(Progress(entity=self.entity, done=self.done, total=self.total))
+
+    def finish(self) -> None:
+        """The total was an estimate where units vary in size: end on the rows actually written."""
+        if self.done != self.total:
+            self.total = self.done
+            self(0)
 
 
 def _write_checked_chunk(ctx: RunContext, generator: EntityGenerator, units: range, unique, using: str) -> int:

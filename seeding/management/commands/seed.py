@@ -119,20 +119,19 @@ def _validation_text(exc: ValidationError) -> str:
 
 
 def _summary(report) -> str:
-    lines = [
-        report.message,
-        f"  run id            {report.run_id}",
-        f"  seed              {report.seed} (repeat with --seed {report.seed} --end-date {report.end_date})",
-        f"  users_created     {report.users_created}",
-        f"  patients_created  {report.patients_created}",
-        f"  therapists_created {report.therapists_created}",
-        f"  admins_created    {report.admins_created}",
-        f"  checkins_per_user {report.checkins_per_user}",
-        f"  total_checkins    {report.total_checkins}",
-        f"  mood_pattern      {report.mood_pattern}",
-        f"  rows              {', '.join(f'{kind}={count}' for kind, count in report.rows.items())}",
-    ]
+    lines = {
+        "run id": report.run_id,
+        "seed": f"{report.seed} (repeat with --seed {report.seed} --end-date {report.end_date})",
+        "users_created": report.users_created,
+        "patients_created": report.patients_created,
+        "therapists_created": report.therapists_created,
+        "admins_created": report.admins_created,
+        "checkins_per_user": report.checkins_per_user,
+        "total_checkins": report.total_checkins,
+        "mood_pattern": report.mood_pattern,
+        "rows": ", ".join(f"{kind}={count}" for kind, count in report.rows.items()),
+    }
     if report.cleared:
-        lines.append(f"  cleared first     {', '.join(f'{kind}={count}' for kind, count in report.cleared.items())}")
-    lines.append(f"  elapsed           {report.elapsed_seconds:.2f} s")
-    return "\n".join(lines)
+        lines["cleared first"] = ", ".join(f"{kind}={count}" for kind, count in report.cleared.items())
+    lines["elapsed"] = f"{report.elapsed_seconds:.2f} s"
+    return "\n".join([report.message, *(f"  {label:<19}{value}" for label, value in lines.items())])
