@@ -118,6 +118,9 @@ def generate(
                 generator.name: _write_generator(ctx, generator, using, progress)
                 for generator in generation_order(registry)
             }
+    except KeyboardInterrupt:
+        _finish(run, using, status=SeedRun.Status.FAILED, error="Interrupted; nothing was written.")
+        raise
     except Exception as exc:
         _finish(run, using, status=SeedRun.Status.FAILED, error=str(exc))
         if isinstance(exc, SeedingError):
