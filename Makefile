@@ -1,5 +1,5 @@
 # The README's commands. Each installs what it needs first, so a fresh clone needs nothing else.
-PYTHON := $(shell for p in python3.12 python3.13 python3.14 python3 python; do \
+PYTHON := $(shell for p in python3.12 python3.13 python3.14 python3 python $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 VENV := .venv
