@@ -16,7 +16,13 @@ from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generati
 from seeding.generators.profiles import profile_identity, role_and_index
 from seeding.models import SeedRun
 from seeding.request import Limits, SeedRequest, command_limits, request_parameters
-from seeding.writers import constrain_immediately, foreign_keys_checked_in_bulk, is_unique_violation, write_rows
+from seeding.writers import (
+    constrain_immediately,
+    foreign_keys_checked_in_bulk,
+    is_unique_violation,
+    lock_tables_for_bulk_loads,
+    write_rows,
+)
 
 SEEDING_DISABLED_MESSAGE = "Seeding is only allowed in development environment"
 MAX_WRITE_ATTEMPTS = 3  # 001: regenerate and retry a duplicate at most three times
@@ -113,6 +119,7 @@ def generate(
     try:
         with transaction.atomic(using=using):
             constrain_immediately(using)
+            lock_tables_for_bulk_loads(using, _streamed_rows_by_table(request, registry))
             cleared = clear_synthetic_data(using=using, registry=registry) if request.clear_db else {}
             rows = {
                 generator.name: _write_generator(ctx, generator, using, progress)
@@ -189,6 +196,15 @@ def _delete_owned_rows(run_id: UUID | None, using: str, registry) -> dict[str, i
         rows = generator.owned_rows(run_id).using(using)
         deleted[generator.name] = rows._raw_delete(using) if generator.is_raw_delete else rows.delete()[0]
     return deleted
+
+
+def _streamed_rows_by_table(request: SeedRequest, registry) -> dict[str, int]:
+    """The rows each table is about to receive through one stream (generators without unique columns)."""
+    return {
+        generator.model._meta.db_table: generator.planned_rows(request)
+        for generator in generation_order(registry)
+        if not generator.unique_columns(request)
+    }
 
 
 def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, progress) -> int:

@@ -50,6 +50,29 @@ def write_rows(
     return written
 
 
+def lock_tables_for_bulk_loads(using: str, expected_rows: dict[str, int]) -> None:
+    """Take at once, before writing anything, the locks that checking foreign keys in bulk needs.
+
+    Dropping a table's foreign keys locks it and the tables it references. Taken midway, after this
+    run has written rows, those locks could deadlock with a concurrent run; taken first, a concurrent
+    run simply waits for this one. `expected_rows` maps each table about to be loaded to its rows.
+    """
+    connection = connections[using]
+    large = [table for table, rows in expected_rows.items() if rows >= BULK_CHECK_MIN_ROWS]
+    if connection.vendor != "postgresql" or not large:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT confrelid::regclass::text FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [[f'"{table}"' for table in large]],
+        )
+        tables = sorted({*large, *(row[0] for row in cursor.fetchall())})
+    names = ", ".join(connection.ops.quote_name(table) for table in tables)
+    with suppress(DatabaseError), transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+
+
 @contextmanager
 def foreign_keys_checked_in_bulk(using: str, table: str, *, expected_rows: int) -> Iterator[None]:
     """For a large load on PostgreSQL, have the database check the table's foreign keys in one pass.

@@ -1,5 +1,6 @@
 """Large loads on PostgreSQL have the database check foreign keys in one pass; the keys end as they began."""
 
+import threading
 from uuid import uuid4
 
 import pytest
@@ -68,3 +69,25 @@ def test_an_orphan_row_in_a_bulk_load_fails_the_run_and_writes_nothing():
     assert check_in_foreign_keys() == before
     assert not Profile.objects.exists()
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.usefixtures("bulk_checks_from_ten_rows")
+def test_concurrent_bulk_loads_wait_for_each_other_instead_of_deadlocking():
+    failures = []
+
+    def run(seed: int) -> None:
+        try:
+            generate(SeedRequest(patients_count=20, therapists_count=1, checkins_per_user=30, seed=seed))
+        except Exception as exc:  # collected: the assertion below names it
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(seed,)) for seed in (1, 2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert CheckIn.objects.count() == 3 * 20 * 30
