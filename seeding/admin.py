@@ -7,7 +7,6 @@ buttons are hidden and their pages refuse with the service's message.
 
 import json
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +28,7 @@ from seeding.service import (
     count_synthetic_data,
     ensure_seeding_enabled,
     generate,
+    is_seeding_enabled,
 )
 
 GENERATE_PERMISSION = "clinic.add_profile"
@@ -54,10 +54,10 @@ class SeedingProfileAdmin(ProfileAdmin):
         ]
 
     def has_generate_test_data_permission(self, request: HttpRequest) -> bool:
-        return settings.SEEDING_ENABLED and request.user.has_perm(GENERATE_PERMISSION)
+        return is_seeding_enabled() and request.user.has_perm(GENERATE_PERMISSION)
 
     def has_delete_test_data_permission(self, request: HttpRequest) -> bool:
-        return settings.SEEDING_ENABLED and request.user.has_perm(CLEAR_PERMISSION)
+        return is_seeding_enabled() and request.user.has_perm(CLEAR_PERMISSION)
 
     @admin.action(description="Generate test data", permissions=["generate_test_data"])
     def generate_test_data(self, request, queryset):

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from seeding.models import SeedRun
 from seeding.request import API_LIMITS
 from seeding.scenarios import scenario_request
-from seeding.service import SEEDING_DISABLED_MESSAGE, SeedingError, SeedReport, generate
+from seeding.service import SEEDING_DISABLED_MESSAGE, SeedingError, SeedReport, generate, is_seeding_enabled
 
 DEMO_SCENARIO = "demo-clinic"
 # 002's response keys (camelCase, as its front-end reads them) -> the generator whose rows each counts.
@@ -41,7 +41,7 @@ class SeedDemoClinicView(APIView):
     # (and has no input that schemathesis could fuzz in negative mode).
     @extend_schema(exclude=True)
     def post(self, request):
-        if not (settings.DEBUG and settings.SEEDING_ENABLED):
+        if not (settings.DEBUG and is_seeding_enabled()):
             raise PermissionDenied(SEEDING_DISABLED_MESSAGE)
         seed_request = scenario_request(DEMO_SCENARIO, clear_db=True)
         try:

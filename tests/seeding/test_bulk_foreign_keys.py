@@ -72,7 +72,7 @@ def test_an_orphan_row_in_a_bulk_load_fails_the_run_and_writes_nothing():
 
 
 @pytest.mark.usefixtures("bulk_checks_from_ten_rows")
-def test_concurrent_bulk_loads_wait_for_each_other_instead_of_deadlocking():
+def test_concurrent_bulk_loads_all_succeed_with_exact_totals():
     failures = []
 
     def run(seed: int) -> None:
