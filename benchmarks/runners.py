@@ -1,7 +1,8 @@
-"""The benchmark of issue 7: ours against Django bulk_create, model-bakery, factory_boy and raw COPY.
+"""The benchmark: ours against the best loader for the same rows (COPY, executemany) and Django's tools.
 
 Every measurement starts from the same state: no synthetic rows (cleared, then vacuumed on PostgreSQL;
-untimed). Ours runs in a fresh process so its peak memory is its own; the baselines run here.
+untimed). Ours runs as `manage.py seed` in a fresh process, so its start-up counts and its peak memory is its
+own; the baselines run here.
 """
 
 import time
@@ -14,11 +15,22 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from benchmarks.isolated import measure_ours_in_fresh_process
-from benchmarks.tools import OURS, RESEED, TOOLS, Measurement, measure_baseline, measure_ours
+from benchmarks.tools import (
+    COPY,
+    COPY_BULK_FK,
+    COPY_NO_FK,
+    EXECUTEMANY,
+    OURS,
+    RESEED,
+    Measurement,
+    measure_baseline,
+    measure_ours,
+    measure_ours_in_fresh_process,
+)
 from benchmarks.workload import checkin_request, clinic_scenario_request
 from seeding.generators import generation_order
-from seeding.request import SeedRequest
+from seeding.models import SeedRun
+from seeding.request import SeedRequest, command_limits
 from seeding.service import clear_synthetic_data, ensure_seeding_enabled, generate
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -26,16 +38,16 @@ TEN_MILLION = 10_000_000
 DEFAULT_BASELINE_MAX_ROWS = 100_000
 DEFAULT_SCENARIO_SIZE = 10_000
 DEFAULT_SEED = 2024
-UNCAPPED_TOOLS = (OURS, RESEED, "copy")  # the slow baselines are measured at most at baseline_max_rows
+UNCAPPED_TOOLS = (OURS, RESEED, COPY_BULK_FK, COPY_NO_FK, COPY, EXECUTEMANY)  # the rest: at most baseline_max_rows
 PROFILE_DIR = Path(settings.BASE_DIR) / "artifacts"
 
 
 @dataclass(frozen=True)
 class BenchmarkPlan:
+    tools: tuple[str, ...]
     sizes: tuple[int, ...] = DEFAULT_SIZES
-    tools: tuple[str, ...] = TOOLS
     baseline_max_rows: int = DEFAULT_BASELINE_MAX_ROWS
-    scenario_size: int = DEFAULT_SCENARIO_SIZE  # 0 skips 003's demo-clinic measurement
+    scenario_size: int = DEFAULT_SCENARIO_SIZE  # 0 skips the clinic scenario's measurement
     seed: int = DEFAULT_SEED
     using: str = DEFAULT_DB_ALIAS
     with_profile: bool = False
@@ -59,7 +71,7 @@ class ScenarioResult:
 @dataclass(frozen=True)
 class BenchmarkResult:
     plan: BenchmarkPlan
-    is_isolated: bool  # ours ran in fresh processes, so its peak memory was measured
+    is_isolated: bool  # ours ran in fresh processes, so its start-up and peak memory were measured
     sizes: list[SizeResult]
     scenario: ScenarioResult | None = None
     profile_paths: list[Path] = field(default_factory=list)
@@ -70,7 +82,7 @@ Notify = Callable[[str], None]
 
 def run_benchmark(plan: BenchmarkPlan, *, notify: Notify = lambda line: None) -> BenchmarkResult:
     """Measure every tool at every size on plan.using; clears synthetic rows there (real rows stay)."""
-    ensure_seeding_enabled()
+    ensure_seeding_enabled(plan.using)
     end_date = timezone.localdate()
     is_isolated = not _is_in_memory(plan.using)
     measured: dict[tuple[str, int], Measurement] = {}
@@ -87,13 +99,13 @@ def run_benchmark(plan: BenchmarkPlan, *, notify: Notify = lambda line: None) ->
         sizes.append(SizeResult(size, checkin_request(size, seed=plan.seed, end_date=end_date), measurements))
     scenario = _measure_scenario(plan, end_date, notify) if plan.scenario_size else None
     profile_paths = _profile_ours(plan, end_date, notify) if plan.with_profile else []
-    clear_synthetic_data(using=plan.using)
+    _clear(plan.using)
     return BenchmarkResult(plan, is_isolated, sizes, scenario, profile_paths)
 
 
 def prepare_database(using: str) -> None:
     """The starting state of every measurement: no synthetic rows, and on PostgreSQL no dead ones either."""
-    clear_synthetic_data(using=using)
+    _clear(using)
     connection = connections[using]
     if connection.vendor == "postgresql":
         tables = sorted({generator.model._meta.db_table for generator in generation_order()})
@@ -104,22 +116,21 @@ def prepare_database(using: str) -> None:
 def _measure(tool: str, request: SeedRequest, using: str, is_isolated: bool) -> Measurement:
     prepare_database(using)
     if tool == RESEED:
-        generate(request, using=using)  # untimed: the rows the timed run replaces
+        _generate(request, using)  # untimed: the rows the timed run replaces
     if tool not in (OURS, RESEED):
         return measure_baseline(tool, request, using=using)
     if not is_isolated:
         return replace(measure_ours(request, using=using), tool=tool, peak_rss_mb=None)
-    database = connections[using].settings_dict
-    return replace(measure_ours_in_fresh_process(request, using=using, database=database), tool=tool)
+    return replace(measure_ours_in_fresh_process(request, using=using), tool=tool)
 
 
 def _measure_scenario(plan: BenchmarkPlan, end_date: date, notify: Notify) -> ScenarioResult:
     prepare_database(plan.using)
     last_write: dict[str, float] = {}
     start = time.perf_counter()
-    report = generate(
+    report = _generate(
         clinic_scenario_request(plan.scenario_size, seed=plan.seed, end_date=end_date),
-        using=plan.using,
+        plan.using,
         progress=lambda update: last_write.__setitem__(update.entity, time.perf_counter()),
     )
     total = time.perf_counter() - start
@@ -148,6 +159,14 @@ def _profile_ours(plan: BenchmarkPlan, end_date: date, notify: Notify) -> list[P
     text.write_text(profiler.output_text(unicode=True, show_all=False))
     notify(f"profile of ours at {size:,}: {html} and {text}")
     return [html, text]
+
+
+def _generate(request: SeedRequest, using: str, **options):
+    return generate(request, limits=command_limits(), source=SeedRun.Source.COMMAND, using=using, **options)
+
+
+def _clear(using: str) -> None:
+    clear_synthetic_data(source=SeedRun.Source.COMMAND, using=using)
 
 
 def _is_in_memory(using: str) -> bool:

@@ -10,6 +10,7 @@ from django.db import models
 
 from seeding.context import RunContext
 from seeding.generators import REGISTRY
+from seeding.ownership import RUN_FIELD
 from seeding.request import SeedRequest
 from seeding.scenarios import scenario_request
 
@@ -44,8 +45,22 @@ def checkin_request(size: int, *, seed: int, end_date: date) -> SeedRequest:
     )
 
 
+def seed_arguments(request: SeedRequest) -> list[str]:
+    """The `manage.py seed` options that make a checkin_request()."""
+    return [
+        f"--patients={request.patients_count}",
+        f"--therapists={request.therapists_count}",
+        f"--admins={request.admins_count}",
+        f"--checkins-per-user={request.checkins_per_user}",
+        f"--seed={request.seed}",
+        f"--end-date={request.end_date.isoformat()}",
+        "--clear",
+        "--no-input",
+    ]
+
+
 def clinic_scenario_request(size: int, *, seed: int, end_date: date) -> SeedRequest:
-    """003's measurement: the demo-clinic scenario at `size` patients, therapists and check-ins (one day each)."""
+    """The clinic scenario's measurement: demo-clinic at `size` patients, therapists and check-ins (one day each)."""
     return scenario_request(
         "demo-clinic",
         patients_count=size,
@@ -58,16 +73,22 @@ def clinic_scenario_request(size: int, *, seed: int, end_date: date) -> SeedRequ
 
 
 def generated_tables(request: SeedRequest, *, batch_rows: int = BATCH_ROWS) -> Iterator[Table]:
-    """The request's profiles, then its check-ins, in batches of at most about `batch_rows` rows."""
+    """The request's profiles, then its check-ins, in batches of at most about `batch_rows` rows.
+
+    Each row ends with the run that wrote it, as ours writes it: clearing finds the rows, and they are as wide.
+    """
     ctx = run_context(request)
     for name in BASELINE_ENTITIES:
         generator = REGISTRY[name]
         total = generator.units(request)
         step = max(1, batch_rows // max(1, generator.rows_per_unit(request)))
+        columns, owner = tuple(generator.columns), ()
+        if RUN_FIELD not in columns and any(field.attname == RUN_FIELD for field in generator.model._meta.fields):
+            columns, owner = (*columns, RUN_FIELD), (ctx.run_id.hex,)
         for start in range(0, total, step):
             units = range(start, min(start + step, total))
-            rows = [row for unit in units for row in generator.rows(ctx, unit)]
-            yield Table(generator.model, tuple(generator.columns), rows)
+            rows = [row + owner for unit in units for row in generator.rows(ctx, unit)]
+            yield Table(generator.model, columns, rows)
 
 
 def run_context(request: SeedRequest) -> RunContext:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from clinic.models import (
+    Appointment,
     AvailabilityException,
     CheckIn,
     Enrollment,
@@ -12,14 +13,49 @@ from clinic.models import (
 )
 
 
+class AppointmentInline(admin.TabularInline):
+    """A profile's appointments, for browsing: they are edited on their own page, where clean() checks them."""
+
+    model = Appointment
+    fields = ["starts_at", "ends_at", "status", "patient", "therapist", "organization", "notes"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["starts_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("patient", "therapist", "organization")
+
+
+class TherapistAppointmentInline(AppointmentInline):
+    fk_name = "therapist"
+    verbose_name_plural = "appointments with patients"
+
+
+class PatientAppointmentInline(AppointmentInline):
+    fk_name = "patient"
+    verbose_name_plural = "appointments"
+
+
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["email", "full_name", "role", "is_test_patient", "created_at"]
     list_filter = ["role", "is_test_patient", "memberships__organization"]
-    search_fields = ["email", "full_name", "id"]
+    search_fields = ["email", "full_name", "first_name", "last_name", "licence_number", "id"]
     readonly_fields = ["id", "synthetic_run_id", "created_at", "updated_at"]
     raw_id_fields = ["user"]
     date_hierarchy = "created_at"
+
+    def get_inlines(self, request, obj):
+        inlines = {
+            Profile.Role.THERAPIST: [TherapistAppointmentInline],
+            Profile.Role.PATIENT: [PatientAppointmentInline],
+        }
+        return [*super().get_inlines(request, obj), *inlines.get(obj.role if obj else None, [])]
 
 
 @admin.register(CheckIn)
@@ -83,3 +119,14 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
     search_fields = ["title", "diagnosis", "patient__email", "patient__full_name", "therapist__email"]
     raw_id_fields = ["patient", "therapist"]
     list_select_related = ["patient", "therapist", "organization"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "ends_at", "therapist", "patient", "organization", "status"]
+    list_filter = ["status", "organization", "patient__is_test_patient"]
+    search_fields = ["therapist__email", "therapist__full_name", "patient__email", "patient__full_name", "notes"]
+    raw_id_fields = ["therapist", "patient"]
+    readonly_fields = ["synthetic_run_id"]
+    list_select_related = ["therapist", "patient", "organization"]
+    date_hierarchy = "starts_at"

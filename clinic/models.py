@@ -4,10 +4,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 
+from clinic import scheduling
 from clinic.scheduling import MINIMUM_CONSULTATION_GAP_MINUTES, slots_conflict
 
-SYNTHETIC_RUN_HELP = "The synthetic-data run that created this row; empty for real rows."
+SYNTHETIC_RUN_HELP = "The synthetic-data run that wrote this row; empty for a row a person made."
+
+
+def synthetic_run_field(*, db_index: bool = True) -> models.UUIDField:
+    """Which seeding run wrote the row (NULL: a real row). Ownership is decided by this, never by a flag."""
+    return models.UUIDField(null=True, blank=True, editable=False, db_index=db_index, help_text=SYNTHETIC_RUN_HELP)
+
+
 SLOT_CONFLICT_MESSAGE = (
     "This slot overlaps another one of the same therapist and organization, "
     f"or lies less than {MINIMUM_CONSULTATION_GAP_MINUTES} minutes from it."
@@ -27,6 +36,14 @@ class Profile(models.Model):
     email = models.EmailField(unique=True)
     role = models.CharField(max_length=16, choices=ProfileRole.choices)
     full_name = models.CharField(max_length=200, blank=True)
+    first_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    last_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    # Staff details: a therapist's licence (unique; empty for everyone else), specialization and phones.
+    licence_number = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    specialization = models.CharField(max_length=100, blank=True, default="", db_default="")
+    phone_numbers = models.JSONField(
+        default=list, db_default=[], blank=True, help_text="One or more phone numbers, as a list of text."
+    )
     is_test_patient = models.BooleanField(
         default=False,
         db_default=False,
@@ -40,9 +57,7 @@ class Profile(models.Model):
         related_name="profile",
         help_text="The login of this person, if they have one.",
     )
-    synthetic_run_id = models.UUIDField(
-        null=True, blank=True, editable=False, db_index=True, help_text=SYNTHETIC_RUN_HELP
-    )
+    synthetic_run_id = synthetic_run_field()
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
@@ -71,6 +86,8 @@ class CheckIn(models.Model):
     anxiety = models.SmallIntegerField()
     sleep_hours = models.DecimalField(max_digits=3, decimal_places=1)
     notes = models.TextField(blank=True, default="")
+    # No index: an index would slow every bulk insert; clearing scans the table once instead.
+    synthetic_run_id = synthetic_run_field(db_index=False)
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     class Meta:
@@ -91,9 +108,7 @@ class CheckIn(models.Model):
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
-    synthetic_run_id = models.UUIDField(
-        null=True, blank=True, editable=False, db_index=True, help_text=SYNTHETIC_RUN_HELP
-    )
+    synthetic_run_id = synthetic_run_field()
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     class Meta:
@@ -115,6 +130,7 @@ class Membership(models.Model):
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    synthetic_run_id = synthetic_run_field()
 
     class Meta:
         db_table = "memberships"
@@ -133,6 +149,7 @@ class Enrollment(models.Model):
     patient = models.OneToOneField(Profile, on_delete=models.CASCADE, related_name="enrollment")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="enrollments")
     therapist = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="enrolled_patients")
+    synthetic_run_id = synthetic_run_field()
 
     class Meta:
         db_table = "enrollments"
@@ -156,6 +173,7 @@ class WeeklyAvailability(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
     end_time = models.TimeField()
+    synthetic_run_id = synthetic_run_field()
 
     class Meta:
         db_table = "weekly_availability"
@@ -186,6 +204,7 @@ class AvailabilityException(models.Model):
     start_time = models.TimeField(null=True, blank=True, help_text="Empty with end time for the full day.")
     end_time = models.TimeField(null=True, blank=True)
     is_available = models.BooleanField(default=False)
+    synthetic_run_id = synthetic_run_field()
 
     class Meta:
         db_table = "availability_exceptions"
@@ -233,6 +252,7 @@ class TreatmentPlan(models.Model):
     diagnosis = models.TextField(blank=True, default="")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
+    synthetic_run_id = synthetic_run_field()
 
     class Meta:
         db_table = "treatment_plans"
@@ -254,3 +274,111 @@ class TreatmentPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.status})"
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+APPOINTMENT_PROBLEM_MESSAGES = {
+    scheduling.WRONG_DURATION: "An appointment lasts {minutes} minutes.".format(
+        minutes=", ".join(map(str, scheduling.APPOINTMENT_MINUTES[:-1])) + f" or {scheduling.APPOINTMENT_MINUTES[-1]}"
+    ),
+    scheduling.OUTSIDE_AVAILABILITY: (
+        "The appointment lies outside the therapist's weekly availability in this organization on that weekday."
+    ),
+    scheduling.DURING_UNAVAILABILITY: "The therapist is unavailable then (an availability exception).",
+    scheduling.TOO_CLOSE_TO_THERAPISTS_APPOINTMENT: (
+        "The appointment overlaps another one of the therapist, "
+        f"or lies less than {MINIMUM_CONSULTATION_GAP_MINUTES} minutes from it."
+    ),
+    scheduling.PATIENT_ALREADY_BOOKED: "The patient has another appointment at that time.",
+}
+APPOINTMENT_SAME_DAY_MESSAGE = "An appointment starts and ends on the same day."
+APPOINTMENT_ENROLLMENT_MESSAGE = "The patient is enrolled in {organization} with {therapist}: book them there."
+
+
+class Appointment(models.Model):
+    """A consultation between one therapist and one patient in one organization."""
+
+    Status = AppointmentStatus
+
+    therapist = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="appointments_given")
+    patient = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="appointments")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    notes = models.TextField(blank=True, default="", db_default="")
+    synthetic_run_id = synthetic_run_field()
+
+    class Meta:
+        db_table = "appointments"
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["therapist", "starts_at"], name="appointments_therapist_time")]
+        # On PostgreSQL, migration 0006 adds exclusion constraints (btree_gist) that keep one therapist's,
+        # and one patient's, appointments that are not cancelled from overlapping; clean() checks the rest.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="appointments_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AppointmentStatus.values), name="appointments_status_check"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} with {self.therapist} at {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    def clean(self) -> None:
+        if None in (self.therapist_id, self.patient_id, self.organization_id, self.starts_at, self.ends_at):
+            return
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        if start.date() != end.date():
+            raise ValidationError(APPOINTMENT_SAME_DAY_MESSAGE)
+        enrollment = (
+            Enrollment.objects.filter(patient_id=self.patient_id).select_related("organization", "therapist").first()
+        )
+        if enrollment and (enrollment.organization_id, enrollment.therapist_id) != (
+            self.organization_id,
+            self.therapist_id,
+        ):
+            raise ValidationError(
+                APPOINTMENT_ENROLLMENT_MESSAGE.format(
+                    organization=enrollment.organization, therapist=enrollment.therapist
+                )
+            )
+        if self.status == AppointmentStatus.CANCELLED:
+            return  # a cancelled appointment frees its slot, so only its shape is checked
+        problems = scheduling.appointment_conflicts(start.time(), end.time(), **self._day_calendar(start.date()))
+        if problems:
+            raise ValidationError([APPOINTMENT_PROBLEM_MESSAGES[problem] for problem in problems])
+
+    def _day_calendar(self, day) -> dict[str, list]:
+        """The slots of that day the rule weighs this appointment against."""
+        windows = WeeklyAvailability.objects.filter(
+            therapist_id=self.therapist_id, organization_id=self.organization_id, weekday=day.weekday()
+        )
+        unavailable = AvailabilityException.objects.filter(
+            therapist_id=self.therapist_id, organization_id=self.organization_id, date=day, is_available=False
+        )
+        others = (
+            Appointment.objects.filter(starts_at__date=day)
+            .exclude(status=AppointmentStatus.CANCELLED)
+            .exclude(pk=self.pk)
+        )
+
+        def local_slots(appointments) -> list:
+            return [
+                (timezone.localtime(a.starts_at).time(), timezone.localtime(a.ends_at).time()) for a in appointments
+            ]
+
+        return {
+            "windows": list(windows.values_list("start_time", "end_time")),
+            "unavailable": list(unavailable.values_list("start_time", "end_time")),
+            "therapist_appointments": local_slots(others.filter(therapist_id=self.therapist_id)),
+            "patient_appointments": local_slots(others.filter(patient_id=self.patient_id)),
+        }

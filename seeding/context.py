@@ -28,14 +28,20 @@ class RunContext:
 
     @classmethod
     def for_request(
-        cls, request: SeedRequest, *, seed: int, run_id: UUID, started_at: datetime | None = None
+        cls,
+        request: SeedRequest,
+        *,
+        seed: int,
+        run_id: UUID,
+        end_date: date | None = None,
+        started_at: datetime | None = None,
     ) -> "RunContext":
         """The context of one run: the same request and seed always give the same rows."""
         return cls(
             request=request,
             seed=seed,
             run_id=run_id,
-            end_date=request.end_date or timezone.localdate(),
+            end_date=end_date or request.end_date or timezone.localdate(),
             started_at=started_at or timezone.now(),
             pools=TextPools.build(request.locale, seed),
             password_hash=make_password(request.password) if request.with_logins else None,

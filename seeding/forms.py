@@ -3,65 +3,52 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from seeding.request import API_LIMITS, CHECKINS_PER_USER_RANGE, MOOD_PATTERNS, SEED_RANGE, SeedRequest
+from seeding.request import API_LIMITS, MoodPattern, SeedRequest, field_help
 
 DEFAULTS = SeedRequest()
 LIMITS = API_LIMITS  # the admin is interactive, like the API: the same limits per run
 
 FIELDSETS = [
     ("People", {"fields": ["patients_count", "therapists_count", "admins_count"]}),
-    ("Check-ins", {"fields": ["checkins_per_user", "mood_pattern", "end_date"]}),
+    ("Check-ins", {"fields": ["checkins_per_user", "checkin_adherence", "mood_pattern", "end_date"]}),
     ("Run", {"fields": ["seed", "locale", "clear_db"]}),
     ("Logins", {"fields": ["with_logins", "password"]}),
 ]
 
 
+def _help(name: str) -> str:
+    return field_help(name, LIMITS)
+
+
 class SeedForm(forms.Form):
-    patients_count = forms.IntegerField(
-        initial=DEFAULTS.patients_count,
-        help_text=f"0 to {LIMITS.max_patients}. Patients get check-ins.",
-    )
-    therapists_count = forms.IntegerField(
-        initial=DEFAULTS.therapists_count,
-        help_text=f"0 to {LIMITS.max_therapists}. At least one patient or therapist.",
-    )
-    admins_count = forms.IntegerField(initial=DEFAULTS.admins_count, help_text=f"0 to {LIMITS.max_admins}.")
+    patients_count = forms.IntegerField(initial=DEFAULTS.patients_count, help_text=_help("patients_count"))
+    therapists_count = forms.IntegerField(initial=DEFAULTS.therapists_count, help_text=_help("therapists_count"))
+    admins_count = forms.IntegerField(initial=DEFAULTS.admins_count, help_text=_help("admins_count"))
     checkins_per_user = forms.IntegerField(
-        label="Check-ins per patient",
-        initial=DEFAULTS.checkins_per_user,
-        help_text=f"{CHECKINS_PER_USER_RANGE[0]} to {CHECKINS_PER_USER_RANGE[1]}: one a day, ending on the end date.",
+        label="Check-ins per patient", initial=DEFAULTS.checkins_per_user, help_text=_help("checkins_per_user")
+    )
+    checkin_adherence = forms.FloatField(
+        label="Check-in adherence",
+        required=False,
+        initial=DEFAULTS.checkin_adherence,
+        help_text=_help("checkin_adherence") + " Empty: every day.",
     )
     mood_pattern = forms.ChoiceField(
-        choices=[(pattern, pattern) for pattern in MOOD_PATTERNS],
-        initial=DEFAULTS.mood_pattern,
-        help_text="stable, cycling (waves of two to five weeks), random, or mixed (one of those per patient).",
+        choices=MoodPattern.choices, initial=DEFAULTS.mood_pattern, help_text=_help("mood_pattern")
     )
     end_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Date of the latest check-in; empty for today, never in the future.",
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text=_help("end_date")
     )
-    seed = forms.IntegerField(
-        required=False,
-        help_text=f"Empty for a random one; {SEED_RANGE[0]} to {SEED_RANGE[1]}. "
-        "The same seed and end date give the same rows.",
-    )
-    locale = forms.CharField(
-        initial=DEFAULTS.locale, help_text="Faker locale of names and notes, such as en_US or pt_BR."
-    )
+    seed = forms.IntegerField(required=False, help_text=_help("seed"))
+    locale = forms.CharField(initial=DEFAULTS.locale, help_text=_help("locale"))
     clear_db = forms.BooleanField(
-        label="Delete all test data first",
-        required=False,
-        initial=DEFAULTS.clear_db,
-        help_text="Only synthetic rows go, in the same transaction; real rows stay.",
+        label="Delete all test data first", required=False, initial=DEFAULTS.clear_db, help_text=_help("clear_db")
     )
-    with_logins = forms.BooleanField(
-        required=False, initial=DEFAULTS.with_logins, help_text="Give every generated profile a Django login."
-    )
+    with_logins = forms.BooleanField(required=False, initial=DEFAULTS.with_logins, help_text=_help("with_logins"))
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="The password of every generated login; required with logins, ignored without.",
+        help_text=_help("password"),
     )
 
     def __init__(self, *args, may_clear: bool, **kwargs):
@@ -71,6 +58,10 @@ class SeedForm(forms.Form):
 
     def fieldsets(self) -> list[tuple[str, dict]]:
         return [(name, {"fields": [f for f in group["fields"] if f in self.fields]}) for name, group in FIELDSETS]
+
+    def clean_checkin_adherence(self) -> float:
+        value = self.cleaned_data["checkin_adherence"]
+        return DEFAULTS.checkin_adherence if value is None else value
 
     def seed_request(self) -> SeedRequest:
         values = dict(self.cleaned_data)

@@ -1,18 +1,36 @@
-"""The validated seeding request: its fields, defaults and limits, in one place."""
+"""The validated seeding request: its fields, defaults, limits, help texts and messages, in one place.
+
+The command, the admin form and the API read their help texts (FIELD_HELP, field_help()) and their
+messages from here, so a field reads the same wherever a person meets it.
+"""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from faker.config import AVAILABLE_LOCALES
 
-MOOD_PATTERNS = ("stable", "cycling", "random", "mixed")
+
+class MoodPattern(models.TextChoices):
+    STABLE = "stable"
+    CYCLING = "cycling"
+    RANDOM = "random"
+    MIXED = "mixed"  # one of the other three per patient
+
+
+MOOD_PATTERNS = tuple(MoodPattern.values)
+COUNT_RANGE_LOW = 0  # every people count starts here; its high end is the front-end's Limits
 CHECKINS_PER_USER_RANGE = (1, 365)
+CHECKIN_ADHERENCE_RANGE = (0.3, 1.0)  # share of days with a check-in
 SEED_RANGE = (0, 2**63 - 1)
+EXCEPTION_DAYS_RANGE = (1, 3650)
+PLANS_PER_PATIENT_RANGE = (1, 20)
+APPOINTMENTS_PER_PATIENT_RANGE = (0, 20)
 
 NO_PROFILES_MESSAGE = "At least one of patients_count or therapists_count must be above zero."
 MOOD_PATTERN_MESSAGE = f"mood_pattern must be one of {', '.join(MOOD_PATTERNS)}."
@@ -43,6 +61,9 @@ ORGANIZATIONS_TYPE_MESSAGE = (
 ORGANIZATION_NAME_MESSAGE = (
     "organizations[{index}].name must be non-empty text of at most {high} characters; got {value!r}."
 )
+NUL_NAME_MESSAGE = (
+    "organizations[{index}].name contains the NUL character (\\x00), which databases cannot store; remove it."
+)
 ORGANIZATION_SLUG_MESSAGE = (
     "organizations[{index}].slug must be lower-case letters, digits and single hyphens, "
     "at most {high} characters; got {value!r}."
@@ -55,6 +76,77 @@ NO_THERAPIST_MESSAGE = (
     "organizations[{index}] ({slug}) gets {patients} patients but no therapist; "
     "raise its therapist_weight or therapists_count."
 )
+APPOINTMENTS_WITHOUT_ORGANIZATIONS_MESSAGE = (
+    "appointments_per_patient needs organizations (a clinic scenario such as demo-clinic): "
+    "appointments are booked in a therapist's clinic."
+)
+PEOPLE_TYPE_MESSAGE = "people must be a list of people, each with email, full_name and role."
+PEOPLE_COUNT_MESSAGE = (
+    "people lists {listed} {role}(s) but {name} is {count}: the people listed are among the profiles "
+    "their role's count asks for, so raise {name}."
+)
+DUPLICATE_PERSON_MESSAGE = "people[{index}].email {value!r} repeats an earlier person's; emails must be unique."
+DATE_TYPE_MESSAGE = "{name} must be a date written YYYY-MM-DD, such as 2026-06-30; got {value!r}."
+PASSWORD_TYPE_MESSAGE = "password must be text; got {value!r}."
+CHECKIN_ADHERENCE_MESSAGE = (
+    f"checkin_adherence must be a number from {CHECKIN_ADHERENCE_RANGE[0]} to {CHECKIN_ADHERENCE_RANGE[1]}, "
+    "the share of days with a check-in (1.0: every day); got {value!r}."
+)
+
+# What each field means, in the words every front-end shows; bounds and defaults are added by field_help().
+FIELD_HELP = {
+    "patients_count": "Patient profiles to generate; each gets check-ins.",
+    "therapists_count": "Therapist profiles to generate; at least one patient or therapist is needed.",
+    "admins_count": "Admin profiles to generate.",
+    "checkins_per_user": "Check-ins per patient, one a day (fewer with checkin_adherence), ending on the end date.",
+    "checkin_adherence": (
+        f"Share of days with a check-in, {CHECKIN_ADHERENCE_RANGE[0]} to {CHECKIN_ADHERENCE_RANGE[1]}: below 1.0 "
+        "each patient's check-ins spread over more days, with runs of missed days, weekends missed most."
+    ),
+    "mood_pattern": (
+        "stable (a personal baseline with day-to-day inertia), cycling (depressed, euthymic and elevated "
+        "episodes lasting days to weeks), random (independent values), or mixed (one of those three per patient)."
+    ),
+    "clear_db": "Delete all synthetic data first, in the same transaction; real rows stay.",
+    "seed": "Random seed: the same seed and end date give the same rows. Empty: a fresh one, reported back.",
+    "locale": "Faker locale of names and notes, such as en_US or pt_BR.",
+    "end_date": f"Date of the latest check-in, YYYY-MM-DD, from {EARLIEST_END_DATE} to today. Empty: today.",
+    "with_logins": "Give every generated profile a Django login (username = email); needs a password.",
+    "password": "Password of every generated login; required with logins, and only then.",
+    "appointments_per_patient": (
+        "Appointments of each patient with their own therapist, in the four weeks before and after the end date, "
+        "inside the therapist's availability; only in a scenario with organizations."
+    ),
+}
+
+# How a person reads each kind of row (a generator's name), singular and plural.
+KIND_LABELS = {
+    "profiles": ("profile", "profiles"),
+    "organizations": ("organization", "organizations"),
+    "checkins": ("check-in", "check-ins"),
+    "logins": ("login", "logins"),
+    "memberships": ("membership", "memberships"),
+    "enrollments": ("enrollment", "enrollments"),
+    "weekly_availability": ("weekly availability", "weekly availability"),
+    "availability_exceptions": ("availability exception", "availability exceptions"),
+    "treatment_plans": ("treatment plan", "treatment plans"),
+    "appointments": ("appointment", "appointments"),
+}
+
+
+def count_noun(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 patient', '2 patients'."""
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def describe_counts(counts: Mapping[str, int]) -> str:
+    """Row counts by kind as a person reads them, zero counts left out: '7 profiles, 150 check-ins'."""
+    parts = []
+    for kind, count in counts.items():
+        if count:
+            singular, plural = KIND_LABELS.get(kind, (kind.replace("_", " "),) * 2)
+            parts.append(count_noun(count, singular, plural))
+    return ", ".join(parts) or "no rows"
 
 
 @dataclass(frozen=True)
@@ -74,6 +166,31 @@ def command_limits() -> Limits:
     return Limits(max_patients=volume, max_therapists=volume, max_admins=volume)
 
 
+def field_bounds(limits: Limits) -> dict[str, tuple[int, int]]:
+    """The (low, high) of every whole-number field of the request under these limits."""
+    return {
+        "patients_count": (COUNT_RANGE_LOW, limits.max_patients),
+        "therapists_count": (COUNT_RANGE_LOW, limits.max_therapists),
+        "admins_count": (COUNT_RANGE_LOW, limits.max_admins),
+        "checkins_per_user": CHECKINS_PER_USER_RANGE,
+        "seed": SEED_RANGE,
+        "exception_days": EXCEPTION_DAYS_RANGE,
+        "plans_per_patient": PLANS_PER_PATIENT_RANGE,
+        "appointments_per_patient": APPOINTMENTS_PER_PATIENT_RANGE,
+    }
+
+
+def field_help(name: str, limits: Limits) -> str:
+    """FIELD_HELP's text of one field, with its bounds under these limits and its default."""
+    parts = [FIELD_HELP[name]]
+    if name in ("patients_count", "therapists_count", "admins_count", "checkins_per_user"):
+        low, high = field_bounds(limits)[name]
+        parts.append(f"{low} to {high:,}, default {getattr(SeedRequest(), name)}.")
+    elif name in ("mood_pattern", "locale", "checkin_adherence"):
+        parts.append(f"Default {getattr(SeedRequest(), name)}.")
+    return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class OrganizationSpec:
     """One clinic of a scenario; the weights split the run's therapists and patients between clinics."""
@@ -84,14 +201,34 @@ class OrganizationSpec:
     patient_weight: int = 1
 
 
+@dataclass(frozen=True)
+class PersonSpec:
+    """A person given by name (a scenario's, or a row of an imported file): the first profiles of their role.
+
+    The optional fields shape what is generated for them: a patient's mood pattern and check-in dates,
+    and the organization (a slug of the request's organizations) they belong to.
+    """
+
+    email: str
+    full_name: str
+    role: str
+    mood_pattern: str | None = None
+    checkins_from: date | None = None
+    checkins_to: date | None = None
+    organization: str | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class SeedRequest:
     patients_count: int = 2
     therapists_count: int = 1
     admins_count: int = 0
     checkins_per_user: int = 30
+    checkin_adherence: float = 1.0
     mood_pattern: str = "stable"
     clear_db: bool = False
+    # With clear_db: keep the synthetic rows that real rows point at, instead of refusing to clear.
+    keep_referenced: bool = False
     seed: int | None = None
     locale: str = "en_US"
     end_date: date | None = None
@@ -103,6 +240,9 @@ class SeedRequest:
     exceptions_per_therapist: tuple[int, int] = (2, 4)
     exception_days: int = 90
     plans_per_patient: int = 3
+    appointments_per_patient: int = 0  # with organizations only: a clinic scenario's calendar
+    # People given by name; each is one of the profiles its role's count asks for, the first ones.
+    people: tuple[PersonSpec, ...] = ()
 
     def validated(self, limits: Limits) -> "SeedRequest":
         """Return self if every field is valid; otherwise raise ValidationError keyed by field name."""
@@ -114,40 +254,50 @@ class SeedRequest:
         return self
 
     def _field_errors(self, limits: Limits):
-        counts = {
-            "patients_count": limits.max_patients,
-            "therapists_count": limits.max_therapists,
-            "admins_count": limits.max_admins,
-        }
-        for name, high in counts.items():
-            yield from _integer_errors(name, getattr(self, name), 0, high)
-        yield from _integer_errors("checkins_per_user", self.checkins_per_user, *CHECKINS_PER_USER_RANGE)
+        bounds = field_bounds(limits)
+        for name in ("patients_count", "therapists_count", "admins_count", "checkins_per_user"):
+            yield from _integer_errors(name, getattr(self, name), *bounds[name])
         if self.patients_count == 0 and self.therapists_count == 0:
             yield "non_field_errors", NO_PROFILES_MESSAGE
         if self.mood_pattern not in MOOD_PATTERNS:
             yield "mood_pattern", MOOD_PATTERN_MESSAGE
+        adherence = self.checkin_adherence
+        if (
+            isinstance(adherence, bool)
+            or not isinstance(adherence, int | float)
+            or not (CHECKIN_ADHERENCE_RANGE[0] <= adherence <= CHECKIN_ADHERENCE_RANGE[1])
+        ):
+            yield "checkin_adherence", CHECKIN_ADHERENCE_MESSAGE.format(value=adherence)
         if self.seed is not None:
-            yield from _integer_errors("seed", self.seed, *SEED_RANGE)
+            yield from _integer_errors("seed", self.seed, *bounds["seed"])
         if self.locale not in AVAILABLE_LOCALES:
             yield "locale", LOCALE_MESSAGE.format(value=self.locale)
-        if self.end_date is not None and not isinstance(self.end_date, date):
-            yield "end_date", TYPE_MESSAGE.format(name="end_date", kind="a date (YYYY-MM-DD)", value=self.end_date)
+        if self.end_date is not None and (not isinstance(self.end_date, date) or isinstance(self.end_date, datetime)):
+            yield "end_date", DATE_TYPE_MESSAGE.format(name="end_date", value=self.end_date)
         elif self.end_date is not None and self.end_date > timezone.localdate():
             yield "end_date", FUTURE_END_DATE_MESSAGE.format(value=self.end_date)
         elif self.end_date is not None and self.end_date < EARLIEST_END_DATE:
             yield "end_date", EARLY_END_DATE_MESSAGE.format(value=self.end_date)
-        for name in ("clear_db", "with_logins"):
+        for name in ("clear_db", "keep_referenced", "with_logins"):
             if not isinstance(getattr(self, name), bool):
                 yield name, TYPE_MESSAGE.format(name=name, kind="true or false", value=getattr(self, name))
-        if bool(self.password) != bool(self.with_logins):
+        if self.password is not None and not isinstance(self.password, str):
+            yield "password", PASSWORD_TYPE_MESSAGE.format(value=self.password)
+        elif bool(self.password) != bool(self.with_logins):
             yield "password", PASSWORD_MESSAGE
         for name in ("templates_per_therapist", "exceptions_per_therapist"):
             if not _is_range_pair(getattr(self, name)):
                 yield name, DISTRIBUTION_MESSAGE.format(name=name, value=getattr(self, name))
-        yield from _integer_errors("exception_days", self.exception_days, 1, 3650)
-        yield from _integer_errors("plans_per_patient", self.plans_per_patient, 1, 20)
+        yield from _integer_errors("exception_days", self.exception_days, *bounds["exception_days"])
+        yield from _integer_errors("plans_per_patient", self.plans_per_patient, *bounds["plans_per_patient"])
+        yield from _integer_errors(
+            "appointments_per_patient", self.appointments_per_patient, *bounds["appointments_per_patient"]
+        )
+        if self.appointments_per_patient and not self.organizations:
+            yield "appointments_per_patient", APPOINTMENTS_WITHOUT_ORGANIZATIONS_MESSAGE
         yield from self._schedule_errors()
         yield from self._organization_errors()
+        yield from self._people_errors()
 
     def _schedule_errors(self):
         templates = self.templates_per_therapist
@@ -166,6 +316,21 @@ class SeedRequest:
                     "exceptions_per_therapist",
                     EXCEPTIONS_HIGH_MESSAGE.format(high=high, limit=MAX_EXCEPTIONS_PER_THERAPIST, value=exceptions),
                 )
+
+    def _people_errors(self):
+        if not isinstance(self.people, Sequence) or not all(isinstance(p, PersonSpec) for p in self.people):
+            yield "people", PEOPLE_TYPE_MESSAGE
+            return
+        counts = {"patient": "patients_count", "therapist": "therapists_count", "admin": "admins_count"}
+        for role, name in counts.items():
+            listed = sum(person.role == role for person in self.people)
+            count = getattr(self, name)
+            if listed and isinstance(count, int) and listed > count:
+                yield "people", PEOPLE_COUNT_MESSAGE.format(listed=listed, role=role, name=name, count=count)
+        emails = [person.email.lower() for person in self.people]
+        for index, email in enumerate(emails):
+            if email in emails[:index]:
+                yield "people", DUPLICATE_PERSON_MESSAGE.format(index=index, value=self.people[index].email)
 
     def _organization_errors(self):
         organizations = self.organizations
@@ -217,6 +382,8 @@ def split_by_weight(total: int, weights: Sequence[int]) -> list[int]:
 def _spec_errors(index: int, spec: OrganizationSpec):
     if not isinstance(spec.name, str) or not spec.name.strip() or len(spec.name) > MAX_NAME_LENGTH:
         yield ORGANIZATION_NAME_MESSAGE.format(index=index, high=MAX_NAME_LENGTH, value=spec.name)
+    elif "\x00" in spec.name:  # PostgreSQL cannot store it; every other character is stored as given
+        yield NUL_NAME_MESSAGE.format(index=index)
     if not isinstance(spec.slug, str) or not SLUG_PATTERN.match(spec.slug) or len(spec.slug) > MAX_SLUG_LENGTH:
         yield ORGANIZATION_SLUG_MESSAGE.format(index=index, high=MAX_SLUG_LENGTH, value=spec.slug)
     for weight in ("therapist_weight", "patient_weight"):
@@ -240,9 +407,16 @@ def _is_range_pair(value: object) -> bool:
     )
 
 
-def request_parameters(request: SeedRequest) -> dict:
+def serialize_request(request: SeedRequest) -> dict:
     """The request as JSON-ready parameters for the ledger; the password never leaves the run."""
     parameters = asdict(request)
     parameters.pop("password")
     parameters["end_date"] = request.end_date.isoformat() if request.end_date else None
+    parameters["people"] = [
+        {key: value.isoformat() if isinstance(value, date) else value for key, value in person.items()}
+        for person in parameters["people"]
+    ]
     return parameters
+
+
+request_parameters = serialize_request  # the former name, until its last importer reads the new one

@@ -4,19 +4,22 @@ import tomllib
 from dataclasses import fields
 from pathlib import Path
 
-from seeding.request import OrganizationSpec, SeedRequest
+from seeding.request import OrganizationSpec, PersonSpec, SeedRequest
 
-# 002's SEED_CONFIG: three clinics, ten staff split 4/3/3, twenty patients split 8/6/6.
+# 002's SEED_CONFIG: three clinics, ten staff split 4/3/3 (nine therapists 3/3/3 and the admin
+# admin@seed.local in the first), twenty patients split 8/6/6.
+DEMO_ADMIN = PersonSpec(email="admin@seed.local", full_name="Seed Admin", role="admin")
 DEMO_CLINIC = {
     "patients_count": 20,
-    "therapists_count": 10,
-    "admins_count": 0,
+    "therapists_count": 9,
+    "admins_count": 1,
+    "people": (DEMO_ADMIN,),
     "checkins_per_user": 30,
     "mood_pattern": "mixed",
     "with_logins": True,
     "password": "Password123",
     "organizations": (
-        OrganizationSpec(name="Kine Clinic A", slug="kine-clinic-a", therapist_weight=4, patient_weight=8),
+        OrganizationSpec(name="Kine Clinic A", slug="kine-clinic-a", therapist_weight=3, patient_weight=8),
         OrganizationSpec(name="Kine Clinic B", slug="kine-clinic-b", therapist_weight=3, patient_weight=6),
         OrganizationSpec(name="Kine Clinic C", slug="kine-clinic-c", therapist_weight=3, patient_weight=6),
     ),
@@ -24,6 +27,7 @@ DEMO_CLINIC = {
     "exceptions_per_therapist": (2, 4),
     "exception_days": 90,
     "plans_per_patient": 3,
+    "appointments_per_patient": 4,
 }
 BUILT_IN_SCENARIOS = {"demo-clinic": DEMO_CLINIC}
 
@@ -31,17 +35,17 @@ BUILT_IN_SCENARIOS = {"demo-clinic": DEMO_CLINIC}
 SCENARIO_KEYS = tuple(f.name for f in fields(SeedRequest) if f.name != "clear_db")
 ORGANIZATION_KEYS = tuple(f.name for f in fields(OrganizationSpec))
 REQUIRED_ORGANIZATION_KEYS = ("name", "slug")
+PERSON_KEYS = tuple(f.name for f in fields(PersonSpec))
+REQUIRED_PERSON_KEYS = ("email", "full_name", "role")
 PAIR_KEYS = ("templates_per_therapist", "exceptions_per_therapist")
 
 UNKNOWN_SCENARIO_MESSAGE = "Unknown scenario {name!r}: not a built-in one ({built_in}) and not a file."
 UNREADABLE_MESSAGE = "{path}: cannot be read ({error})."
 SYNTAX_MESSAGE = "{path}: not valid TOML: {error}."
 UNKNOWN_KEY_MESSAGE = "{path}: unknown key {key!r}; a scenario may set {allowed}."
-ORGANIZATIONS_SHAPE_MESSAGE = "{path}: key 'organizations' must be an array of tables, written [[organizations]]."
-UNKNOWN_ORGANIZATION_KEY_MESSAGE = (
-    "{path}: unknown key 'organizations[{index}].{key}'; an organization may set {allowed}."
-)
-MISSING_ORGANIZATION_KEY_MESSAGE = "{path}: key 'organizations[{index}].{key}' is missing."
+TABLES_SHAPE_MESSAGE = "{path}: key '{name}' must be an array of tables, written [[{name}]]."
+UNKNOWN_TABLE_KEY_MESSAGE = "{path}: unknown key '{name}[{index}].{key}'; each of {name} may set {allowed}."
+MISSING_TABLE_KEY_MESSAGE = "{path}: key '{name}[{index}].{key}' is missing."
 
 
 class ScenarioError(Exception):
@@ -86,19 +90,33 @@ def _scenario_values(path: Path, table: dict) -> dict[str, object]:
             values[key] = tuple(values[key])
     if "organizations" in values:
         values["organizations"] = _organizations(path, values["organizations"])
+    if "people" in values:
+        values["people"] = _people(path, values["people"])
     return values
 
 
 def _organizations(path: Path, tables: object) -> tuple[OrganizationSpec, ...]:
+    return tuple(
+        OrganizationSpec(**table)
+        for table in _tables(path, "organizations", tables, ORGANIZATION_KEYS, REQUIRED_ORGANIZATION_KEYS)
+    )
+
+
+def _people(path: Path, tables: object) -> tuple[PersonSpec, ...]:
+    return tuple(PersonSpec(**table) for table in _tables(path, "people", tables, PERSON_KEYS, REQUIRED_PERSON_KEYS))
+
+
+def _tables(path: Path, name: str, tables: object, keys: tuple[str, ...], required: tuple[str, ...]) -> list[dict]:
+    """An array of tables ([[name]]) whose keys are all known and whose required keys are all there."""
     if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
-        raise ScenarioError(ORGANIZATIONS_SHAPE_MESSAGE.format(path=path))
-    allowed = ", ".join(ORGANIZATION_KEYS)
+        raise ScenarioError(TABLES_SHAPE_MESSAGE.format(path=path, name=name))
+    allowed = ", ".join(keys)
     for index, table in enumerate(tables):
         for key in table:
-            if key not in ORGANIZATION_KEYS:
-                message = UNKNOWN_ORGANIZATION_KEY_MESSAGE.format(path=path, index=index, key=key, allowed=allowed)
+            if key not in keys:
+                message = UNKNOWN_TABLE_KEY_MESSAGE.format(path=path, name=name, index=index, key=key, allowed=allowed)
                 raise ScenarioError(message)
-        for key in REQUIRED_ORGANIZATION_KEYS:
+        for key in required:
             if key not in table:
-                raise ScenarioError(MISSING_ORGANIZATION_KEY_MESSAGE.format(path=path, index=index, key=key))
-    return tuple(OrganizationSpec(**table) for table in tables)
+                raise ScenarioError(MISSING_TABLE_KEY_MESSAGE.format(path=path, name=name, index=index, key=key))
+    return tables

@@ -1,48 +1,102 @@
-"""The one entry point of seeding: every front-end builds a SeedRequest and calls generate()."""
+"""The one entry point of seeding: every front-end builds a SeedRequest and calls generate(), clear or undo."""
 
+import logging
+import os
 import secrets
+import socket
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from fnmatch import fnmatch
+from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, OperationalError, connections, transaction
 from django.utils import timezone
 
+from seeding.bulk_load import BulkLoadPlan, constrain_immediately, foreign_keys_checked_in_bulk, plan_bulk_loads
 from seeding.context import RunContext
 from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generation_order
-from seeding.generators.profiles import profile_identity, role_and_index
 from seeding.models import SeedRun
-from seeding.request import Limits, SeedRequest, command_limits, request_parameters
-from seeding.writers import (
-    constrain_immediately,
-    foreign_keys_checked_in_bulk,
-    is_unique_violation,
-    lock_tables_for_bulk_loads,
-    write_rows,
-)
+from seeding.ownership import RUN_FIELD, Blocker, Scope, find_blockers, referenced_rows
+from seeding.request import Limits, SeedRequest, describe_counts, request_parameters
+from seeding.writers import UnstorableText, is_unique_violation, write_rows
+
+logger = logging.getLogger(__name__)
 
 SEEDING_DISABLED_MESSAGE = "Seeding is only allowed in development environment"
-MAX_WRITE_ATTEMPTS = 3  # 001: regenerate and retry a duplicate at most three times
+DATABASE_NOT_ALLOWED_MESSAGE = (
+    "Seeding refuses database {name!r}: it matches none of {patterns} (setting SEEDING_ALLOWED_DATABASES, "
+    "comma-separated glob patterns of database or SQLite file names)."
+)
+MAX_WRITE_ATTEMPTS = 3  # a duplicate is regenerated and retried at most three times
 MAX_COLLISION_ROUNDS = 10
 REPORTED_ID_LIMIT = 1000
-CONFLICT_MESSAGE = "Could not write {entity}: a unique constraint rejected the rows {attempts} times ({error})."
+CONFLICT_MESSAGE = "Could not write {entity}: a unique constraint rejected the generated rows {attempts} times."
 UNKNOWN_RUN_MESSAGE = "There is no seed run with id {run_id}."
+AMBIGUOUS_RUN_MESSAGE = "{count} seed runs have ids starting with {run_id}; give more of the id."
 NOT_UNDOABLE_MESSAGE = "Run {run_id} is {status}; only a succeeded run can be undone."
+ALREADY_CLEARED_MESSAGE = "Run {run_id}'s rows were already deleted by a clear; there is nothing to undo."
+NOTHING_LEFT_MESSAGE = "None of run {run_id}'s rows remain (they were deleted some other way); nothing was undone."
+BLOCKED_MESSAGE = (
+    "Nothing was deleted: {blockers}. Rows a person made (or another run wrote) are never deleted. "
+    "Delete or reassign them first, or keep the synthetic rows they point at "
+    "(command: --keep-referenced; API: keep_referenced: true; admin: the 'keep referenced rows' box)."
+)
+BUSY_MESSAGE = "Another seeding run, clear or undo is in progress on this database; try again when it has finished."
+RUN_FAILED_MESSAGE = (
+    "The run failed and wrote nothing: the database refused it ({kind}). Run {run_id} in the seeding ledger "
+    "records the failure; the server log has the full error."
+)
+INTERRUPTED_MESSAGE = "Interrupted ({reason}); nothing was written."
+ABANDONED_MESSAGE = "Its process ended before the run finished (killed?); the database kept nothing of it."
+HOST = socket.gethostname()
+SEEDING_LOCK_KEY = 0x5EED_C11  # one advisory lock per database serializes clears against runs
+LOCK_WAIT = "10s"
+SQLITE_BUSY = 5
 
 
 class SeedingDisabled(Exception):
     """Seeding is switched off here (SEEDING_ENABLED is false)."""
 
 
+class DatabaseNotAllowed(SeedingDisabled):
+    """The target database matches none of SEEDING_ALLOWED_DATABASES."""
+
+
 class SeedingError(Exception):
-    """A run could not complete; nothing it started was kept."""
+    """A run could not complete because of the database; nothing it started was kept."""
 
 
 class SeedingConflict(SeedingError):
     """A unique constraint kept rejecting generated rows, even with fresh values."""
+
+
+class SeedingBusy(SeedingError):
+    """Another clear, undo or run holds the seeding lock."""
+
+
+class RunNotFound(Exception):
+    """No run has that id (or prefix)."""
+
+
+class RunNotUndoable(Exception):
+    """The run exists but cannot be undone: it did not succeed, or its rows are gone."""
+
+
+class ClearBlocked(Exception):
+    """Rows outside the deletion point at rows it would delete; nothing was deleted."""
+
+    def __init__(self, blockers: list[Blocker]) -> None:
+        self.blockers = blockers
+        super().__init__(BLOCKED_MESSAGE.format(blockers="; ".join(map(str, blockers))))
+
+    def as_dict(self) -> dict:
+        return {"detail": str(self), "blockers": [blocker.as_dict() for blocker in self.blockers]}
 
 
 @dataclass(frozen=True)
@@ -50,6 +104,20 @@ class Progress:
     entity: str
     done: int
     total: int
+
+
+@dataclass(frozen=True)
+class ClearReport:
+    """What a clear or an undo deleted, and which synthetic rows it kept because real rows point at them."""
+
+    ledger_id: UUID
+    deleted: Mapping[str, int]
+    kept: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        kept = f" Kept {describe_counts(self.kept)}, which real rows point at." if any(self.kept.values()) else ""
+        return f"Deleted {describe_counts(self.deleted)}.{kept}"
 
 
 @dataclass(frozen=True)
@@ -67,6 +135,7 @@ class SeedReport:
     generated_at: datetime
     elapsed_seconds: float
     user_ids: tuple[str, ...]
+    kept: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def users_created(self) -> int:
@@ -78,7 +147,7 @@ class SeedReport:
 
     @property
     def message(self) -> str:
-        """000's wording: 'Generated 5 patients and 2 therapists with 150 check-ins'."""
+        """The API's wording: 'Generated 5 patients and 2 therapists with 150 check-ins'."""
         people = [f"{self.patients_created} patients", f"{self.therapists_created} therapists"]
         if self.admins_created:
             people.append(f"{self.admins_created} admins")
@@ -92,48 +161,49 @@ def is_seeding_enabled() -> bool:
     return settings.SEEDING_ENABLED
 
 
-def ensure_seeding_enabled() -> None:
+def ensure_seeding_enabled(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Refuse unless seeding is on here and the target database is one it may write to."""
     if not is_seeding_enabled():
         raise SeedingDisabled(SEEDING_DISABLED_MESSAGE)
+    patterns = settings.SEEDING_ALLOWED_DATABASES
+    name = str(connections[using].settings_dict["NAME"])
+    names = {name, Path(name).name, Path(name).stem}
+    if not any(fnmatch(candidate, pattern) for candidate in names for pattern in patterns):
+        raise DatabaseNotAllowed(DATABASE_NOT_ALLOWED_MESSAGE.format(name=name, patterns=", ".join(patterns)))
 
 
 def generate(
     request: SeedRequest,
     *,
-    limits: Limits | None = None,
-    source: str = SeedRun.Source.COMMAND,
+    limits: Limits,
+    source: str,
     requested_by=None,
     using: str = DEFAULT_DB_ALIAS,
     progress: ProgressCallback | None = None,
     registry: Mapping[str, EntityGenerator] | None = None,
 ) -> SeedReport:
     """Validate the request, then write one run's rows atomically, recorded in the SeedRun ledger."""
-    ensure_seeding_enabled()
-    request.validated(limits or command_limits())
+    registry = REGISTRY if registry is None else registry
+    ensure_seeding_enabled(using)
+    request.validated(limits)
+    mark_abandoned_runs(using=using)
     clock = time.perf_counter()
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-    run = SeedRun.objects.using(using).create(
-        source=source, requested_by=requested_by, parameters=request_parameters(request), seed=seed
-    )
-    ctx = RunContext.for_request(request, seed=seed, run_id=run.id)
-    try:
+    end_date = request.end_date or timezone.localdate()
+    parameters = request_parameters(request) | {"end_date": end_date.isoformat()}
+    with _recorded(using, kind=SeedRun.Kind.GENERATE, source=source, requested_by=requested_by, seed=seed,
+                   parameters=parameters) as run:  # fmt: skip
+        ctx = RunContext.for_request(request, seed=seed, run_id=run.id, end_date=end_date)
         with transaction.atomic(using=using):
+            _take_seeding_lock(using, exclusive=request.clear_db)
             constrain_immediately(using)
-            lock_tables_for_bulk_loads(using, _streamed_rows_by_table(request, registry))
-            cleared = clear_synthetic_data(using=using, registry=registry) if request.clear_db else {}
-            rows = {
-                generator.name: _write_generator(ctx, generator, using, progress)
-                for generator in generation_order(registry)
-            }
-    except KeyboardInterrupt:
-        _finish(run, using, status=SeedRun.Status.FAILED, error="Interrupted; nothing was written.")
-        raise
-    except Exception as exc:
-        _finish(run, using, status=SeedRun.Status.FAILED, error=str(exc))
-        if isinstance(exc, SeedingError):
-            raise
-        raise SeedingError(f"The run failed and wrote nothing: {exc}") from exc
-    _finish(run, using, status=SeedRun.Status.SUCCEEDED, counts=rows)
+            plan = plan_bulk_loads(using, _streamed_rows_by_table(request, registry))
+            removed = _remove(Scope(registry, None), request.keep_referenced, using) if request.clear_db else None
+            if removed:
+                _record_clear(removed, using, source=source, requested_by=requested_by, during=run.id)
+            rows = {generator.name: _write_generator(ctx, generator, using, progress, plan)
+                    for generator in generation_order(registry)}  # fmt: skip
+        _finish(run, using, status=SeedRun.Status.SUCCEEDED, counts=rows)
     return SeedReport(
         run_id=run.id,
         seed=seed,
@@ -141,73 +211,308 @@ def generate(
         therapists_created=request.therapists_count,
         admins_created=request.admins_count,
         rows=rows,
-        cleared=cleared,
+        cleared=removed.deleted if removed else {},
+        kept=removed.kept if removed else {},
         checkins_per_user=request.checkins_per_user,
         mood_pattern=request.mood_pattern,
-        end_date=ctx.end_date,
+        end_date=end_date,
         generated_at=run.finished_at,
         elapsed_seconds=time.perf_counter() - clock,
-        user_ids=_reported_user_ids(ctx),
+        user_ids=_reported_user_ids(run.id, using),
     )
 
 
 def clear_synthetic_data(
-    *, using: str = DEFAULT_DB_ALIAS, registry: Mapping[str, EntityGenerator] | None = None
+    *,
+    source: str,
+    requested_by=None,
+    keep_referenced: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
+    registry: Mapping[str, EntityGenerator] | None = None,
+) -> ClearReport:
+    """Delete every row a seeding run wrote and nothing else; refuse if rows outside point at them."""
+    ensure_seeding_enabled(using)
+    mark_abandoned_runs(using=using)
+    parameters = {"keep_referenced": keep_referenced}
+    with _recorded(using, kind=SeedRun.Kind.CLEAR, source=source, requested_by=requested_by,
+                   parameters=parameters) as entry:  # fmt: skip
+        with transaction.atomic(using=using):
+            _take_seeding_lock(using, exclusive=True)
+            removed = _remove(Scope(REGISTRY if registry is None else registry, None), keep_referenced, using)
+            _mark_runs(SeedRun.objects.using(using).filter(kind=SeedRun.Kind.GENERATE), SeedRun.Status.CLEARED)
+        _finish(entry, using, status=SeedRun.Status.SUCCEEDED, counts=removed.deleted, kept=removed.kept)
+    return ClearReport(ledger_id=entry.id, deleted=removed.deleted, kept=removed.kept)
+
+
+def undo_run(
+    run_id: UUID | str,
+    *,
+    source: str,
+    requested_by=None,
+    keep_referenced: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
+    registry: Mapping[str, EntityGenerator] | None = None,
+) -> ClearReport:
+    """Delete exactly the rows of one run (an id or a unique prefix); other runs and real rows stay."""
+    ensure_seeding_enabled(using)
+    mark_abandoned_runs(using=using)
+    run = find_run(run_id, using=using)
+    _ensure_undoable(run)
+    parameters = {"run_id": str(run.id), "keep_referenced": keep_referenced}
+    with _recorded(using, kind=SeedRun.Kind.UNDO, source=source, requested_by=requested_by,
+                   parameters=parameters) as entry:  # fmt: skip
+        with transaction.atomic(using=using):
+            _take_seeding_lock(using, exclusive=True)
+            run = SeedRun.objects.using(using).select_for_update().get(pk=run.pk)
+            _ensure_undoable(run)
+            removed = _remove(Scope(REGISTRY if registry is None else registry, run.id), keep_referenced, using)
+            if not any(removed.deleted.values()) and not any(removed.kept.values()):
+                raise RunNotUndoable(NOTHING_LEFT_MESSAGE.format(run_id=run.id))
+            _mark_runs(SeedRun.objects.using(using).filter(pk=run.pk), SeedRun.Status.UNDONE)
+        _finish(entry, using, status=SeedRun.Status.SUCCEEDED, counts=removed.deleted, kept=removed.kept)
+    return ClearReport(ledger_id=entry.id, deleted=removed.deleted, kept=removed.kept)
+
+
+def find_run(run_id: UUID | str, *, using: str = DEFAULT_DB_ALIAS) -> SeedRun:
+    """The run with this id, or the only run whose id starts with this prefix."""
+    text = str(run_id).strip().lower()
+    digits = text.replace("-", "")
+    if not digits or len(digits) > 32 or any(ch not in "0123456789abcdef" for ch in digits):
+        raise RunNotFound(UNKNOWN_RUN_MESSAGE.format(run_id=run_id))
+    runs = SeedRun.objects.using(using)
+    if len(digits) == 32:
+        match = list(runs.filter(pk=UUID(digits)))
+    else:  # the canonical hyphenated prefix, which both backends compare correctly
+        prefix = "-".join(
+            part for part in (digits[:8], digits[8:12], digits[12:16], digits[16:20], digits[20:]) if part
+        )
+        match = list(runs.filter(id__startswith=prefix)[:2])
+    if len(match) == 1:
+        return match[0]
+    if not match:
+        raise RunNotFound(UNKNOWN_RUN_MESSAGE.format(run_id=run_id))
+    raise RunNotFound(AMBIGUOUS_RUN_MESSAGE.format(count=runs.filter(id__startswith=prefix).count(), run_id=run_id))
+
+
+def count_synthetic_data(
+    *,
+    run_id: UUID | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+    registry: Mapping[str, EntityGenerator] | None = None,
 ) -> dict[str, int]:
-    """Delete every synthetic row and nothing else; return how many rows of each kind went."""
-    ensure_seeding_enabled()
-    with transaction.atomic(using=using):
-        return _delete_owned_rows(None, using, registry)
+    """How many rows of each kind seeding runs (or one run) wrote: what clearing (or its undo) would delete."""
+    scope = Scope(REGISTRY if registry is None else registry, run_id)
+    return {generator.name: scope.rows(generator.model, using).count() for generator in _removal_order(scope)}
 
 
-def undo_run(run_id: UUID | str, *, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
-    """Delete exactly the rows of one run, children first; other runs and real rows stay."""
-    ensure_seeding_enabled()
+def blockers_of_clear(run_id: UUID | None = None, *, using: str = DEFAULT_DB_ALIAS) -> list[Blocker]:
+    """The rows outside that would stop a clear (run_id None) or the undo of one run."""
+    return find_blockers(Scope(REGISTRY, run_id), using)
+
+
+def mark_abandoned_runs(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Mark `running` ledger rows whose process is gone (killed with SIGKILL, say) as abandoned."""
+    dead = [
+        run for run in SeedRun.objects.using(using).filter(status=SeedRun.Status.RUNNING) if not _is_alive(run, using)
+    ]
+    for run in dead:
+        _finish(run, using, status=SeedRun.Status.ABANDONED, error=ABANDONED_MESSAGE)
+    return len(dead)
+
+
+@dataclass(frozen=True)
+class _Removed:
+    deleted: dict[str, int]
+    kept: dict[str, int]
+
+
+def _remove(scope: Scope, keep_referenced: bool, using: str) -> _Removed:
+    """Delete the scope's rows, children first; rows outside are never touched."""
+    kept_rows = referenced_rows(scope, using) if keep_referenced else {}
+    if not keep_referenced and (blockers := find_blockers(scope, using)):
+        raise ClearBlocked(blockers)
+    deleted, kept = {}, {}
+    for generator in _removal_order(scope):
+        rows = scope.rows(generator.model, using).exclude(pk__in=kept_rows.get(generator.model, ()))
+        deleted[generator.name] = _delete(rows, generator, using)
+        kept[generator.name] = len(kept_rows.pop(generator.model, ()))
+    return _Removed(deleted=deleted, kept={name: count for name, count in kept.items() if count})
+
+
+def _delete(rows, generator: EntityGenerator, using: str) -> int:
+    if generator.model._meta.label_lower == settings.AUTH_USER_MODEL.lower():
+        # A login carries groups, permissions and issued tokens: Django's delete follows those. What a person
+        # made that points at it was refused or kept above.
+        return rows.delete()[1].get(settings.AUTH_USER_MODEL, 0)
+    # Nothing outside the scope points at these rows (checked above), so Django's cascade emulation has
+    # nothing to follow: a raw DELETE is exact, and fast for millions of check-ins.
+    return rows._raw_delete(using)
+
+
+def _removal_order(scope: Scope) -> list[EntityGenerator]:
+    """One generator per table, dependants first."""
+    seen, order = set(), []
+    for generator in reversed(generation_order(scope.registry)):
+        if generator.model not in seen:
+            seen.add(generator.model)
+            order.append(generator)
+    return order
+
+
+def _mark_runs(runs, status: str) -> None:
+    runs.filter(status=SeedRun.Status.SUCCEEDED).update(status=status)
+
+
+def _record_clear(removed: _Removed, using: str, *, source: str, requested_by, during: UUID) -> None:
+    """The clear a run did first (clear_db), in the run's transaction: it exists only if the run committed."""
+    now = timezone.now()
+    SeedRun.objects.using(using).create(
+        kind=SeedRun.Kind.CLEAR,
+        source=source,
+        requested_by=requested_by,
+        status=SeedRun.Status.SUCCEEDED,
+        parameters={"before_run": str(during), "kept": removed.kept},
+        counts=removed.deleted,
+        finished_at=now,
+    )
+    _mark_runs(
+        SeedRun.objects.using(using).filter(kind=SeedRun.Kind.GENERATE).exclude(pk=during), SeedRun.Status.CLEARED
+    )
+
+
+def _ensure_undoable(run: SeedRun) -> None:
+    if run.kind != SeedRun.Kind.GENERATE:
+        raise RunNotUndoable(NOT_UNDOABLE_MESSAGE.format(run_id=run.id, status=f"a {run.kind}"))
+    if run.status == SeedRun.Status.CLEARED:
+        raise RunNotUndoable(ALREADY_CLEARED_MESSAGE.format(run_id=run.id))
+    if run.status != SeedRun.Status.SUCCEEDED:
+        raise RunNotUndoable(NOT_UNDOABLE_MESSAGE.format(run_id=run.id, status=run.status))
+
+
+@contextmanager
+def _recorded(using: str, **fields) -> Iterator[SeedRun]:
+    """A ledger row that is always finished: any exception, Ctrl-C or SIGTERM marks it failed with the reason."""
+    entry = SeedRun.objects.using(using).create(host=HOST, pid=os.getpid(), **fields)
     try:
-        run_id = UUID(str(run_id))
-    except ValueError:
-        raise SeedingError(UNKNOWN_RUN_MESSAGE.format(run_id=run_id)) from None
-    with transaction.atomic(using=using):
-        run = SeedRun.objects.using(using).select_for_update().filter(pk=run_id).first()
-        if run is None:
-            raise SeedingError(UNKNOWN_RUN_MESSAGE.format(run_id=run_id))
-        if run.status != SeedRun.Status.SUCCEEDED:
-            raise SeedingError(NOT_UNDOABLE_MESSAGE.format(run_id=run_id, status=run.status))
-        deleted = _delete_owned_rows(run.id, using, None)
-        run.status = SeedRun.Status.UNDONE
-        run.save(using=using, update_fields=["status"])
-    return deleted
+        with _held_while_running(entry, using):
+            yield entry
+    except BaseException as exc:
+        public = _failure(entry, using, exc)
+        if public is exc:
+            raise
+        raise public from exc
 
 
-def count_synthetic_data(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
-    """How many synthetic rows of each kind exist: what clearing would delete."""
-    return {generator.name: generator.owned_rows(None).using(using).count() for generator in generation_order()}
+def _failure(entry: SeedRun, using: str, exc: BaseException) -> BaseException:
+    """Record why the entry failed (never masking the cause) and return what the caller should see."""
+    expected = isinstance(exc, ValidationError | ClearBlocked | RunNotUndoable | SeedingBusy | SeedingConflict)
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        status, error = SeedRun.Status.INTERRUPTED, INTERRUPTED_MESSAGE.format(reason=type(exc).__name__)
+    else:
+        status, error = SeedRun.Status.FAILED, str(exc) if expected else f"{type(exc).__name__}: {exc}"
+    if expected:
+        logger.warning("Seeding %s %s refused: %s", entry.kind, entry.id, exc)
+    else:
+        logger.error("Seeding %s %s failed", entry.kind, entry.id, exc_info=exc)
+    try:
+        _finish(entry, using, status=status, error=error)
+    except Exception:  # a broken connection, say: the original error matters more
+        logger.exception("Could not record the failure of seeding %s %s", entry.kind, entry.id)
+    return _public_error(entry, exc)
 
 
-def _finish(run: SeedRun, using: str, *, status: str, counts: dict | None = None, error: str = "") -> None:
+def _public_error(entry: SeedRun, exc: BaseException) -> BaseException:
+    """Database errors become a SeedingError without database internals; everything else goes on unchanged."""
+    if isinstance(exc, UnstorableText):
+        return SeedingError(f"{exc} Nothing was written.")
+    if isinstance(exc, OperationalError) and _is_busy(exc):
+        return SeedingBusy(BUSY_MESSAGE)
+    if isinstance(exc, DatabaseError):
+        return SeedingError(RUN_FAILED_MESSAGE.format(kind=type(exc).__name__, run_id=entry.id))
+    return exc
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "55P03" or getattr(cause, "sqlite_errorcode", None) == SQLITE_BUSY
+
+
+@contextmanager
+def _held_while_running(entry: SeedRun, using: str) -> Iterator[None]:
+    """On PostgreSQL the entry's session holds an advisory lock for its life: free means its process died."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(entry.id)])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(entry.id)])
+        except DatabaseError:  # the connection is gone, and the lock with it
+            logger.warning("Could not release the liveness lock of seeding %s %s", entry.kind, entry.id)
+
+
+def _is_alive(run: SeedRun, using: str) -> bool:
+    if run.host == HOST and run.pid == os.getpid():
+        return True
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(run.id)])
+            if not cursor.fetchone()[0]:
+                return True
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(run.id)])
+            return False
+    if run.host != HOST or run.pid is None:
+        return True  # another machine's process: it cannot be checked from here
+    try:
+        os.kill(run.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lock_key(run_id: UUID) -> int:
+    return int.from_bytes(run_id.bytes[:8], "big", signed=True)
+
+
+def _take_seeding_lock(using: str, *, exclusive: bool) -> None:
+    """Clears and undos exclude every other seeding transaction; runs only exclude clears and undos."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return  # SQLite lets one writer at a time in; a waiting writer times out as SeedingBusy
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+        cursor.execute(f"SELECT {function}(%s)", [SEEDING_LOCK_KEY])
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+
+
+def _finish(run: SeedRun, using: str, *, status: str, counts: dict | None = None, error: str = "", kept=None) -> None:
     run.status, run.error, run.finished_at = status, error, timezone.now()
     run.counts = counts or {}
-    run.save(using=using, update_fields=["status", "error", "finished_at", "counts"])
-
-
-def _delete_owned_rows(run_id: UUID | None, using: str, registry) -> dict[str, int]:
-    deleted = {}
-    for generator in reversed(generation_order(registry)):
-        rows = generator.owned_rows(run_id).using(using)
-        deleted[generator.name] = rows._raw_delete(using) if generator.is_raw_delete else rows.delete()[0]
-    return deleted
+    if kept:
+        run.parameters = {**run.parameters, "kept": kept}
+    run.save(using=using, update_fields=["status", "error", "finished_at", "counts", "parameters"])
 
 
 def _streamed_rows_by_table(request: SeedRequest, registry) -> dict[str, int]:
-    """The rows each table is about to receive through one stream (generators without unique columns)."""
-    return {
-        generator.model._meta.db_table: generator.planned_rows(request)
-        for generator in generation_order(registry)
-        if not generator.unique_columns(request)
-    }
+    """The rows each table receives through streams (generators without unique columns), summed per table."""
+    rows: dict[str, int] = {}
+    for generator in generation_order(registry):
+        if not generator.unique_columns(request):
+            table = generator.model._meta.db_table
+            rows[table] = rows.get(table, 0) + generator.planned_rows(request)
+    return rows
 
 
-def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, progress) -> int:
+def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, progress, plan: BulkLoadPlan) -> int:
     total_units = generator.units(ctx.request)
     tracker = _ProgressTracker(generator.name, generator.planned_rows(ctx.request), progress)
     unique = generator.unique_columns(ctx.request)
@@ -218,12 +523,20 @@ def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, pr
     else:
         rows = (row for unit in range(total_units) for row in generator.rows(ctx, unit))
         table = generator.model._meta.db_table
-        with foreign_keys_checked_in_bulk(using, table, expected_rows=tracker.total):
-            write_rows(using, table, generator.columns, rows, on_batch=tracker)
+        with foreign_keys_checked_in_bulk(using, table, plan):
+            write_rows(using, table, generator.columns, rows, constants=_owner(ctx, generator), on_batch=tracker)
     if generator.after_write and tracker.done:
         generator.after_write(ctx, using)
     tracker.finish()
     return tracker.done
+
+
+def _owner(ctx: RunContext, generator: EntityGenerator) -> dict[str, str]:
+    """Every row of a table with a run column says which run wrote it; generators never have to."""
+    fields = {f.attname for f in generator.model._meta.concrete_fields}
+    if RUN_FIELD in fields and RUN_FIELD not in generator.columns:
+        return {RUN_FIELD: ctx.run_id.hex}
+    return {}
 
 
 class _ProgressTracker:
@@ -249,20 +562,19 @@ def _write_checked_chunk(ctx: RunContext, generator: EntityGenerator, units: ran
         rows = _rows_avoiding_collisions(ctx, generator, units, unique, using)
         try:
             with transaction.atomic(using=using):  # a savepoint, so a rejected chunk can be retried
-                return write_rows(using, table, columns, rows)
+                return write_rows(using, table, columns, rows, constants=_owner(ctx, generator))
         except IntegrityError as exc:
             if not is_unique_violation(exc):
                 raise
             if attempt == MAX_WRITE_ATTEMPTS:
-                raise _conflict(generator, exc) from exc
+                raise _conflict(generator) from exc
             for unit in units:  # fresh values for the whole chunk
                 ctx.attempts[(generator.name, unit)] = ctx.attempt(generator.name, unit) + 1
-    raise AssertionError("unreachable")
+    return 0  # MAX_WRITE_ATTEMPTS is at least one: the loop returns or raises
 
 
-def _conflict(generator: EntityGenerator, exc: IntegrityError) -> SeedingConflict:
-    error = CONFLICT_MESSAGE.format(entity=generator.name, attempts=MAX_WRITE_ATTEMPTS, error=exc)
-    return SeedingConflict(error)
+def _conflict(generator: EntityGenerator) -> SeedingConflict:
+    return SeedingConflict(CONFLICT_MESSAGE.format(entity=generator.name, attempts=MAX_WRITE_ATTEMPTS))
 
 
 def _rows_avoiding_collisions(ctx, generator, units: range, unique, using: str) -> list[tuple]:
@@ -293,6 +605,9 @@ def _plain(value) -> str:
     return value.hex if isinstance(value, UUID) else str(value)
 
 
-def _reported_user_ids(ctx: RunContext) -> tuple[str, ...]:
-    units = min(REPORTED_ID_LIMIT, REGISTRY["profiles"].units(ctx.request))
-    return tuple(str(profile_identity(ctx, *role_and_index(ctx.request, unit)).id) for unit in range(units))
+def _reported_user_ids(run_id: UUID, using: str) -> tuple[str, ...]:
+    """The run's profile ids, read back from its rows."""
+    from clinic.models import Profile
+
+    profiles = Profile.objects.using(using).filter(synthetic_run_id=run_id).order_by("created_at", "email")
+    return tuple(str(pk) for pk in profiles.values_list("id", flat=True)[:REPORTED_ID_LIMIT])

@@ -18,6 +18,12 @@ SETTINGS_VARIABLES = [
     "SEEDING_ENABLED",
     "SEEDING_MAX_PATIENTS",
     "SEEDING_API_RATE",
+    "SEEDING_LOGIN_RATE",
+    "SEEDING_TRUSTED_PROXIES",
+    "REDIS_URL",
+    "CSRF_TRUSTED_ORIGINS",
+    "DEMO_ADMIN_USERNAME",
+    "DEMO_ADMIN_PASSWORD",
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
 ]
@@ -54,6 +60,13 @@ def test_well_formed_development_environment_starts():
         ("SEEDING_API_RATE", {"DEBUG": "true", "SEEDING_API_RATE": "fast"}),
         ("DATABASE_URL", {"DEBUG": "true", "DATABASE_URL": "mysql://x"}),
         ("SECRET_KEY", {"DEBUG": "false"}),
+        ("SECRET_KEY", {**PRODUCTION_ENVIRONMENT, "SECRET_KEY": " "}),
+        ("SECRET_KEY", {**PRODUCTION_ENVIRONMENT, "SECRET_KEY": "x" * 49}),
+        ("DATABASE_URL", {"DEBUG": "true", "DATABASE_URL": ""}),
+        ("SEEDING_API_RATE", {"DEBUG": "true", "SEEDING_API_RATE": "0/min"}),
+        ("SEEDING_LOGIN_RATE", {"DEBUG": "true", "SEEDING_LOGIN_RATE": "0/min"}),
+        ("SEEDING_TRUSTED_PROXIES", {"DEBUG": "true", "SEEDING_TRUSTED_PROXIES": "-1"}),
+        ("REDIS_URL", {"DEBUG": "true", "REDIS_URL": "http://cache:6379"}),
     ],
 )
 def test_malformed_environment_stops_start_up_naming_the_variable(variable, environment):
@@ -82,3 +95,59 @@ def test_seeding_enabled_defaults_to_debug(debug, seeding_enabled):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == seeding_enabled
+
+
+def read_setting(expression: str, **environment: str) -> str:
+    result = run_django(
+        "-c", f"import django; django.setup(); from django.conf import settings; print({expression})", **environment
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_rates_reach_the_throttles():
+    code = (
+        "import django; django.setup(); "
+        "from seeding.throttles import LoginRateThrottle, SeedingRateThrottle; "
+        "print(SeedingRateThrottle().num_requests, SeedingRateThrottle().duration, "
+        "LoginRateThrottle().num_requests, LoginRateThrottle().duration)"
+    )
+    result = run_django("-c", code, DEBUG="true", SEEDING_API_RATE="7/hour", SEEDING_LOGIN_RATE="3/min")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["7", "3600", "3", "60"]
+
+
+def test_trusted_proxies_default_to_none_and_reach_drf():
+    assert read_setting("settings.REST_FRAMEWORK['NUM_PROXIES']", DEBUG="true") == "0"
+    assert read_setting("settings.REST_FRAMEWORK['NUM_PROXIES']", DEBUG="true", SEEDING_TRUSTED_PROXIES="2") == "2"
+
+
+def test_throttle_counts_live_in_the_database_cache_unless_redis_is_named():
+    backend = "settings.CACHES['default']['BACKEND']"
+
+    assert read_setting(backend, DEBUG="true") == "django.core.cache.backends.db.DatabaseCache"
+    assert read_setting(backend, DEBUG="true", REDIS_URL="redis://cache:6379/0") == (
+        "django.core.cache.backends.redis.RedisCache"
+    )
+
+
+def test_with_debug_off_a_500_is_logged_with_its_traceback_to_stderr(tmp_path):
+    # The database cannot be opened, so the token endpoint fails inside authenticate(): a real 500.
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "response = Client(raise_request_exception=False).post("
+        "'/api/auth/token/', {'username': 'a', 'password': 'b'}, secure=True); "
+        "print(response.status_code)"
+    )
+    environment = {
+        **PRODUCTION_ENVIRONMENT,
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing/db.sqlite3",
+    }
+    result = run_django("-c", code, **environment)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "500"
+    assert "Internal Server Error: /api/auth/token/" in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr

@@ -1,6 +1,7 @@
 """Importing this package registers every built-in generator."""
 
 from seeding.generators import (  # noqa: F401
+    appointments,
     checkins,
     logins,
     memberships,

@@ -1,25 +1,39 @@
-"""Daily check-ins for patients: mood follows the requested pattern; energy, anxiety and sleep follow mood.
+"""Daily check-ins for patients: mood follows the patient's pattern (seeding/generators/mood.py), sleep
+carries into it, energy and anxiety follow it, and treatment plans lift it.
 
 A million rows must cost seconds, so nothing here calls Faker or random.gauss per row: per run,
 normal noise is tabulated once (256 quantiles) and each row draws table indexes from one
 getrandbits call.
 """
 
-import math
 from datetime import timedelta
-from functools import cache
-from statistics import NormalDist
 
 from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
-from seeding.generators.profiles import owned_profiles, profile_identity
+from seeding.generators.mood import (
+    EPISODE_SLEEP_TENTHS,
+    MIXED,
+    NORMAL_QUANTILES,
+    PATTERNS,
+    SLEEP_HABIT_TENTHS,
+    SLEEP_MOOD_EFFECT,
+    SLEEP_NOISE_TENTHS,
+    SLEEP_TENTHS_RANGE,
+    checkin_days,
+    cycling_levels,
+    pattern_of,
+    stable_levels,
+    treatment_gains,
+    weekday_lifts,
+)
+from seeding.generators.plans import patient_plans
+from seeding.generators.profiles import profile_identity
 from seeding.generators.registry import EntityGenerator, register
 
-PATTERNS = ("stable", "cycling", "random")
+__all__ = ["NORMAL_QUANTILES", "PATTERNS", "mood_series"]
+
 MOODS = range(1, 11)
 NOTE_PROBABILITY = 0.6
-# 256 equally likely standard-normal values: noise by table lookup instead of random.gauss.
-NORMAL_QUANTILES = tuple(NormalDist().inv_cdf((k + 0.5) / 256) for k in range(256))
 MINUTES = tuple(f"{minute:02d}" for minute in range(60))
 
 
@@ -27,76 +41,129 @@ def _clamp(value: float, low: float = 1, high: float = 10) -> int:
     return int(max(low, min(high, round(value))))
 
 
-def _by_mood(value_of) -> dict[int, tuple]:
-    return {mood: tuple(value_of(mood, noise) for noise in NORMAL_QUANTILES) for mood in MOODS}
+# A row's mood *key*: its mood 1 to 10, plus 10 in a mixed state, which is energetic and anxious whatever
+# the mood. For each key, 256 equally likely values of what follows the mood.
+MOOD_KEYS = range(1, 21)
+MOOD_OF_KEY = {key: (key - 1) % 10 + 1 for key in MOOD_KEYS}
 
 
-# For each mood, 256 equally likely values of what follows it.
-ENERGY_BY_MOOD = _by_mood(lambda mood, noise: _clamp(0.8 * mood + 1.2 + 0.9 * noise))
-ANXIETY_BY_MOOD = _by_mood(lambda mood, noise: _clamp(10.0 - 0.8 * mood + 0.9 * noise))
-SLEEP_BY_MOOD = _by_mood(lambda mood, noise: f"{min(11.5, max(3.0, 6.8 + 0.3 * (mood - 5.5) + 0.8 * noise)):.1f}")
+def _by_key(value_of, mixed_value_of) -> dict[int, tuple]:
+    return {
+        key: tuple((value_of if key <= 10 else mixed_value_of)(MOOD_OF_KEY[key], noise) for noise in NORMAL_QUANTILES)
+        for key in MOOD_KEYS
+    }
 
 
-@cache
-def _stable_moods(baseline_tenths: int) -> tuple[int, ...]:
-    """256 equally likely moods around a baseline (in tenths), with small noise; shared by patients."""
-    return tuple(_clamp(baseline_tenths / 10 + 0.6 * noise) for noise in NORMAL_QUANTILES)
+ENERGY_BY_KEY = _by_key(
+    lambda mood, noise: _clamp(0.8 * mood + 1.2 + 0.9 * noise),
+    lambda mood, noise: _clamp(0.5 * mood + 4.0 + 1.0 * noise),
+)
+ANXIETY_BY_KEY = _by_key(
+    lambda mood, noise: _clamp(10.0 - 0.8 * mood + 0.9 * noise),
+    lambda mood, noise: _clamp(10.5 - 0.5 * mood + 1.0 * noise),
+)
+# Mood levels in tenths of a point, offset so that every level is positive; a mixed state's level is
+# offset once more, so that one number carries a day's mood key: level tenths -> mood key.
+LEVEL_OFFSET_TENTHS = 300
+MIXED_OFFSET_TENTHS = 1000
+KEY_BY_LEVEL_TENTHS = tuple(
+    _clamp((tenths % MIXED_OFFSET_TENTHS - LEVEL_OFFSET_TENTHS + 0.5) / 10) + 10 * (tenths // MIXED_OFFSET_TENTHS)
+    for tenths in range(2 * MIXED_OFFSET_TENTHS)
+)
+SLEEP_MOOD_EFFECT_TENTHS = tuple(round(10 * effect) for effect in SLEEP_MOOD_EFFECT)
+NO_SLEEP_EFFECT = (0,) * 256
+# Sleep in tenths of an hour -> its text, clamped to the plausible range.
+SLEEP_TEXT = tuple(
+    f"{min(SLEEP_TENTHS_RANGE[1], max(SLEEP_TENTHS_RANGE[0], tenths)) / 10:.1f}" for tenths in range(200)
+)
 
 
 def mood_series(rng, pattern: str, days: int) -> list[int]:
-    """Mood on each of `days` consecutive days, oldest first."""
-    noise = rng.randbytes(days)
-    if pattern == "stable":
-        moods = _stable_moods(rng.randint(45, 75))
-        return [moods[byte] for byte in noise]
-    if pattern == "cycling":
-        period = 7 * rng.randint(2, 5)
-        amplitude = rng.uniform(3.0, 4.0)
-        phase = rng.uniform(0, 2 * math.pi)
-        wave = [5.5 + amplitude * math.sin(2 * math.pi * day / period + phase) for day in range(period)]
-        return [_clamp(wave[day % period] + 0.5 * NORMAL_QUANTILES[byte]) for day, byte in enumerate(noise)]
-    return rng.choices(MOODS, k=days)
+    """Mood on each of `days` consecutive days, oldest first, before sleep and treatment."""
+    if pattern == "random":
+        return rng.choices(MOODS, k=days)
+    levels = stable_levels(rng, days) if pattern == "stable" else cycling_levels(rng, days)[0]
+    return [_clamp(level) for level in levels]
 
 
 def _rows(ctx: RunContext, patient: int):
     request = ctx.request
     patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
     rng = ctx.rng("checkins", patient)
-    pattern = rng.choice(PATTERNS) if request.mood_pattern == "mixed" else request.mood_pattern
-    moods = mood_series(rng, pattern, request.checkins_per_user)
-    dates, notes = _shared_tables(ctx)
+    all_days, notes = _shared_tables(ctx)
+    days = (
+        all_days
+        if request.checkin_adherence >= 1
+        else checkin_days(rng, request.checkins_per_user, request.checkin_adherence, ctx.end_date.weekday())
+    )
+    dates = _dates_back_to(ctx, days[0])
     hour = f"{rng.randint(7, 22):02d}"  # each patient has their habitual time of day
+    pattern = pattern_of(patient_id, request.mood_pattern)
+    levels, sleep_habits = _levels_and_sleep_habits(ctx, patient, pattern, rng, days)
+    sleep_effect = NO_SLEEP_EFFECT if pattern == "random" else SLEEP_MOOD_EFFECT_TENTHS
     bits = rng.getrandbits
-    for date, mood in zip(dates, moods, strict=False):
+    for day, level, sleep_habit in zip(days, levels, sleep_habits, strict=True):
         draw = bits(38)
+        sleep = draw & 255  # the night before: its deviation from the habit carries into the day's mood
+        key = KEY_BY_LEVEL_TENTHS[level + sleep_effect[sleep]]
+        date = dates[day]
         yield (
             patient_id,
             date,
-            mood,
-            ENERGY_BY_MOOD[mood][draw & 255],
-            ANXIETY_BY_MOOD[mood][(draw >> 8) & 255],
-            SLEEP_BY_MOOD[mood][(draw >> 16) & 255],
+            MOOD_OF_KEY[key],
+            ENERGY_BY_KEY[key][(draw >> 8) & 255],
+            ANXIETY_BY_KEY[key][(draw >> 16) & 255],
+            SLEEP_TEXT[sleep_habit + SLEEP_NOISE_TENTHS[sleep]],
             notes[(draw >> 24) & 255],
             f"{date} {hour}:{MINUTES[(draw >> 32) % 60]}:00",
         )
 
 
-def _shared_tables(ctx: RunContext) -> tuple[list[str], tuple[str, ...]]:
-    """Per run: the check-in dates (the latest on end_date) and 256 equally likely notes."""
+def _levels_and_sleep_habits(ctx: RunContext, patient: int, pattern: str, rng, days: list[int]):
+    """Each check-in's mood level (KEY_BY_LEVEL_TENTHS's index) and the sleep expected the night before."""
+    habit = rng.randint(*SLEEP_HABIT_TENTHS)
+    if pattern == "random":
+        return [10 * mood + LEVEL_OFFSET_TENTHS for mood in rng.choices(MOODS, k=len(days))], [habit] * len(days)
+    span = days[0] + 1  # the patient's calendar of consecutive days: index 0 the oldest, span - 1 end_date
+    first = ctx.end_date - timedelta(days=span - 1)
+    states = None
+    if pattern == "stable":
+        levels = stable_levels(rng, span)
+    else:
+        levels, states = cycling_levels(rng, span)
+    if ctx.request.organizations:
+        gains = treatment_gains(rng, patient_plans(ctx, patient), first, span)
+        if gains:
+            levels = [level + gain for level, gain in zip(levels, gains, strict=True)]
+    lifts = weekday_lifts(rng, first.weekday(), span)
+    tenths = [int((level + lift) * 10) + LEVEL_OFFSET_TENTHS for level, lift in zip(levels, lifts, strict=True)]
+    habits = [habit] * span
+    if states is not None:
+        tenths = [t + MIXED_OFFSET_TENTHS if s == MIXED else t for t, s in zip(tenths, states, strict=True)]
+        habits = [habit + EPISODE_SLEEP_TENTHS[state] for state in states]
+    if len(days) == span:  # every day has a check-in
+        return tenths, habits
+    return [tenths[span - 1 - day] for day in days], [habits[span - 1 - day] for day in days]
+
+
+def _shared_tables(ctx: RunContext) -> tuple[list[int], tuple[str, ...]]:
+    """Per run: the days of a full-adherence patient (days before end_date) and 256 equally likely notes."""
     tables = ctx.cache.get("checkins")
     if tables is None:
-        days = ctx.request.checkins_per_user
-        first = ctx.end_date - timedelta(days=days - 1)
-        dates = [(first + timedelta(days=day)).isoformat() for day in range(days)]
+        days = list(range(ctx.request.checkins_per_user - 1, -1, -1))
         with_note = round(256 * NOTE_PROBABILITY)
         pool = ctx.pools.notes
         notes = tuple(pool[k % len(pool)] if k < with_note else "" for k in range(256))
-        tables = ctx.cache["checkins"] = (dates, notes)
+        tables = ctx.cache["checkins"] = (days, notes)
     return tables
 
 
-def owned_checkins(run_id):
-    return CheckIn.objects.filter(user_id__in=owned_profiles(run_id).values("id"))
+def _dates_back_to(ctx: RunContext, days: int) -> list[str]:
+    """The ISO dates of end_date and at least `days` days before it (index: days before), kept per run."""
+    dates = ctx.cache.setdefault("checkin_dates", [])
+    while len(dates) <= days:
+        dates.append((ctx.end_date - timedelta(days=len(dates))).isoformat())
+    return dates
 
 
 register(
@@ -108,6 +175,5 @@ register(
         units=lambda request: request.patients_count,
         rows=_rows,
         rows_per_unit=lambda request: request.checkins_per_user,
-        owned_rows=owned_checkins,
     )
 )

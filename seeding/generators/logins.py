@@ -5,8 +5,9 @@ from django.db.models import OuterRef, Subquery
 
 from clinic.models import Profile
 from seeding.context import RunContext
-from seeding.generators.profiles import owned_profiles, profile_identity, role_and_index, role_counts
+from seeding.generators.profiles import profile_identity, role_and_index, role_counts
 from seeding.generators.registry import EntityGenerator, register
+from seeding.ownership import record_logins
 
 
 def _rows(ctx: RunContext, unit: int):
@@ -27,12 +28,11 @@ def _rows(ctx: RunContext, unit: int):
 
 
 def _link_profiles(ctx: RunContext, using: str) -> None:
+    """Record the run's logins as its own, then link each profile to its login."""
+    profiles = Profile.objects.using(using).filter(synthetic_run_id=ctx.run_id)
+    record_logins(ctx.run_id, profiles.values("email"), using)
     logins = get_user_model().objects.using(using).filter(username=OuterRef("email")).values("id")[:1]
-    Profile.objects.using(using).filter(synthetic_run_id=ctx.run_id).update(user_id=Subquery(logins))
-
-
-def owned_logins(run_id):
-    return get_user_model().objects.filter(profile__in=owned_profiles(run_id))
+    profiles.update(user_id=Subquery(logins))
 
 
 register(
@@ -53,9 +53,6 @@ register(
         depends_on=("profiles",),
         units=lambda request: sum(role_counts(request).values()) if request.with_logins else 0,
         rows=_rows,
-        owned_rows=owned_logins,
         after_write=_link_profiles,
-        # Users carry groups, permissions and admin history: Django's own delete handles them.
-        is_raw_delete=False,
     )
 )

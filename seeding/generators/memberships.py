@@ -6,7 +6,6 @@ from seeding.generators.organizations import (
     block_of,
     clinic_units,
     organization_id,
-    owned_by_synthetic,
     patient_blocks,
     therapist_blocks,
 )
@@ -61,7 +60,6 @@ register(
         depends_on=("profiles", "organizations"),
         units=clinic_units(lambda request: request.therapists_count + request.admins_count),
         rows=_membership_rows,
-        owned_rows=lambda run_id: Membership.objects.filter(owned_by_synthetic(run_id, "profile")),
     )
 )
 
@@ -73,6 +71,5 @@ register(
         depends_on=("profiles", "organizations"),
         units=clinic_units(lambda request: request.patients_count),
         rows=_enrollment_rows,
-        owned_rows=lambda run_id: Enrollment.objects.filter(owned_by_synthetic(run_id, "patient", "therapist")),
     )
 )

@@ -2,11 +2,8 @@
 
 from collections.abc import Callable
 
-from django.db.models import Q
-
 from clinic.models import Organization
 from seeding.context import RunContext
-from seeding.generators.profiles import owned_profiles
 from seeding.generators.registry import EntityGenerator, UniqueColumn, register
 from seeding.request import SeedRequest, split_by_weight
 
@@ -55,28 +52,13 @@ def clinic_units(count: Callable[[SeedRequest], int]) -> Callable[[SeedRequest],
 
 
 def _rows(ctx: RunContext, index: int):
-    yield (ctx.request.organizations[index].name, organization_slug(ctx, index), ctx.run_id.hex, ctx.timestamp)
+    yield (ctx.request.organizations[index].name, organization_slug(ctx, index), ctx.timestamp)
 
 
 def _remember_ids(ctx: RunContext, using: str) -> None:
     # Organization ids come from the database, so the generators that follow read them from here.
     ids = dict(Organization.objects.using(using).filter(synthetic_run_id=ctx.run_id).values_list("slug", "id"))
     ctx.cache[ORGANIZATION_IDS] = [ids[organization_slug(ctx, i)] for i in range(len(ctx.request.organizations))]
-
-
-def owned_organizations(run_id):
-    if run_id is None:
-        return Organization.objects.filter(synthetic_run_id__isnull=False)
-    return Organization.objects.filter(synthetic_run_id=run_id)
-
-
-def owned_by_synthetic(run_id, *profile_fields: str) -> Q:
-    """Rows hanging off a synthetic profile or organization: they cannot outlive it, so clearing takes them."""
-    profiles = owned_profiles(run_id).values("id")
-    condition = Q(organization__in=owned_organizations(run_id).values("id"))
-    for name in profile_fields:
-        condition |= Q(**{f"{name}__in": profiles})
-    return condition
 
 
 def _organization_count(request: SeedRequest) -> int:
@@ -87,11 +69,10 @@ register(
     EntityGenerator(
         name="organizations",
         model=Organization,
-        columns=("name", "slug", "synthetic_run_id", "created_at"),
+        columns=("name", "slug", "created_at"),
         depends_on=(),
         units=_organization_count,
         rows=_rows,
-        owned_rows=owned_organizations,
         unique_columns=lambda request: [UniqueColumn(Organization, "slug", 1)],
         after_write=_remember_ids,
     )

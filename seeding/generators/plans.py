@@ -1,11 +1,12 @@
 """Treatment plans: several per patient with mixed statuses, exactly one ongoing, led by the patient's therapist."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from clinic.models import Profile, TreatmentPlan
 from seeding.context import RunContext
 from seeding.generators.memberships import patient_placement, therapist_id
-from seeding.generators.organizations import clinic_units, organization_id, owned_by_synthetic
+from seeding.generators.organizations import clinic_units, organization_id
 from seeding.generators.profiles import profile_identity
 from seeding.generators.registry import EntityGenerator, register
 
@@ -39,24 +40,36 @@ def plan_dates(rng, statuses: list[str], today: date) -> list[tuple[date, date |
     return dates
 
 
+@dataclass(frozen=True)
+class Plan:
+    start: date
+    end: date | None
+    status: str
+    diagnosis: str
+
+
+def patient_plans(ctx: RunContext, patient: int) -> list[Plan]:
+    """A patient's plans, oldest first; computed, never read back, so check-ins can follow them too."""
+    rng = ctx.rng("plans", patient)
+    statuses = plan_statuses(rng, ctx.request.plans_per_patient)
+    plans = sorted(zip(plan_dates(rng, statuses, ctx.end_date), statuses, strict=True), key=lambda plan: plan[0][0])
+    return [Plan(start, end, status, rng.choice(ctx.pools.diagnoses)) for (start, end), status in plans]
+
+
 def _rows(ctx: RunContext, patient: int):
     organization, therapist = patient_placement(ctx, patient)
     patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
     organization = organization_id(ctx, organization)
-    rng = ctx.rng("plans", patient)
-    statuses = plan_statuses(rng, ctx.request.plans_per_patient)
-    plans = sorted(zip(plan_dates(rng, statuses, ctx.end_date), statuses, strict=True), key=lambda plan: plan[0][0])
-    for number, ((start, end), status) in enumerate(plans, start=1):
-        diagnosis = rng.choice(ctx.pools.diagnoses)
+    for number, plan in enumerate(patient_plans(ctx, patient), start=1):
         yield (
             patient_id,
             therapist_id(ctx, therapist),
             organization,
-            str(status),
-            f"Treatment plan {number}: {diagnosis}"[:200],
-            diagnosis,
-            start.isoformat(),
-            end.isoformat() if end else None,
+            str(plan.status),
+            f"Treatment plan {number}: {plan.diagnosis}"[:200],
+            plan.diagnosis,
+            plan.start.isoformat(),
+            plan.end.isoformat() if plan.end else None,
         )
 
 
@@ -78,6 +91,5 @@ register(
         units=clinic_units(lambda request: request.patients_count),
         rows=_rows,
         rows_per_unit=lambda request: request.plans_per_patient,
-        owned_rows=lambda run_id: TreatmentPlan.objects.filter(owned_by_synthetic(run_id, "patient", "therapist")),
     )
 )

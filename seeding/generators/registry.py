@@ -38,10 +38,11 @@ class EntityGenerator:
     depends_on: tuple[str, ...]
     units: Callable[[SeedRequest], int]
     rows: Callable[[RunContext, int], Iterable[Row]]
-    owned_rows: Callable[[UUID | None], models.QuerySet]
     unique_columns: Callable[[SeedRequest], Sequence[UniqueColumn]] = lambda request: ()
     after_write: Callable[[RunContext, str], None] | None = None
-    is_raw_delete: bool = True  # False when the rows have relations that Django's delete() must follow
+    # Tables with a synthetic_run_id column need nothing here: the writer fills it and ownership reads it.
+    # A table without one (a project's own) says which rows a run (None: any run) owns.
+    owned_rows: Callable[[UUID | None], models.QuerySet] | None = None
     rows_per_unit: Callable[[SeedRequest], int] = lambda request: 1
     chunk_units: int = 5000
 

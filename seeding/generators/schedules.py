@@ -7,7 +7,7 @@ from clinic.models import AvailabilityException, WeeklyAvailability
 from clinic.scheduling import slots_conflict
 from seeding.context import RunContext
 from seeding.generators.memberships import therapist_id, therapist_organization
-from seeding.generators.organizations import clinic_units, organization_id, owned_by_synthetic
+from seeding.generators.organizations import clinic_units, organization_id
 from seeding.generators.registry import EntityGenerator, register
 
 WEEKDAYS = range(5)  # Monday to Friday
@@ -133,7 +133,6 @@ register(
         units=clinic_units(lambda request: request.therapists_count),
         rows=_template_rows,
         rows_per_unit=lambda request: _mean(request.templates_per_therapist),
-        owned_rows=lambda run_id: WeeklyAvailability.objects.filter(owned_by_synthetic(run_id, "therapist")),
     )
 )
 
@@ -146,6 +145,5 @@ register(
         units=clinic_units(lambda request: request.therapists_count),
         rows=_exception_rows,
         rows_per_unit=lambda request: _mean(request.exceptions_per_therapist),
-        owned_rows=lambda run_id: AvailabilityException.objects.filter(owned_by_synthetic(run_id, "therapist")),
     )
 )

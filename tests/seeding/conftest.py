@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from model_bakery import baker
 from rest_framework.test import APIClient
@@ -33,7 +34,13 @@ def empty_cache():
 
 @pytest.fixture
 def staff_user(db):
-    return make_user("staff", is_staff=True)
+    """Staff who may seed: clinic.add_profile and clinic.delete_profile (seeding/permissions.py)."""
+    user = make_user("staff", is_staff=True)
+    seeding = Permission.objects.filter(
+        content_type__app_label="clinic", codename__in=["add_profile", "delete_profile"]
+    )
+    user.user_permissions.add(*seeding)
+    return user
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from model_bakery import baker
 
 from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
-from seeding.request import NO_PROFILES_MESSAGE, PASSWORD_MESSAGE, SeedRequest
+from seeding.request import NO_PROFILES_MESSAGE, PASSWORD_MESSAGE, SeedRequest, command_limits
 from seeding.service import SEEDING_DISABLED_MESSAGE, SeedingError, generate
 
 CHANGELIST = reverse("admin:clinic_profile_changelist")
@@ -42,7 +42,11 @@ def staff_client(client, django_user_model):
 
 @pytest.fixture
 def synthetic(db):
-    return generate(SeedRequest(patients_count=2, therapists_count=1, checkins_per_user=5, seed=1))
+    return generate(
+        SeedRequest(patients_count=2, therapists_count=1, checkins_per_user=5, seed=1),
+        limits=command_limits(),
+        source="command",
+    )
 
 
 @pytest.mark.django_db
@@ -157,9 +161,10 @@ def test_confirmation_says_how_many_rows_of_each_kind_will_go(admin_client, synt
     response = admin_client.get(DELETE)
 
     assert response.status_code == 200
-    assert dict(response.context["model_count"]) == {"profiles": 3, "checkins": 10}
-    assert "<li>Profiles: 3</li>" in response.text
-    assert "<li>Checkins: 10</li>" in response.text
+    assert dict(response.context["model_count"]) == {"profiles": 3, "check-ins": 10}
+    assert "<li>3 profiles</li>" in response.text
+    assert "<li>10 check-ins</li>" in response.text
+    assert "a row a person made is never deleted or changed" in response.text
     assert Profile.objects.count() == 3  # asking does not delete
 
 
@@ -168,7 +173,7 @@ def test_confirming_deletes_synthetic_rows_only(admin_client, synthetic, real_pa
     response = admin_client.post(DELETE)
 
     assert response.url == CHANGELIST
-    assert _messages(response) == ["Deleted 10 checkins, 3 profiles."]
+    assert _messages(response) == ["Deleted 10 check-ins, 3 profiles."]
     assert list(Profile.objects.all()) == [real_patient]
     assert CheckIn.objects.filter(user=real_patient).count() == 1
 
@@ -267,7 +272,11 @@ def test_profiles_without_check_ins_have_no_chart(admin_client, role):
 
 @pytest.mark.django_db
 def test_run_history_lists_runs_newest_first_read_only(admin_client, synthetic):
-    newer = generate(SeedRequest(patients_count=1, therapists_count=0, checkins_per_user=2, seed=2))
+    newer = generate(
+        SeedRequest(patients_count=1, therapists_count=0, checkins_per_user=2, seed=2),
+        limits=command_limits(),
+        source="command",
+    )
 
     listing = admin_client.get(reverse("admin:seeding_seedrun_changelist"))
     runs = list(listing.context["cl"].result_list)
@@ -306,3 +315,46 @@ def test_failed_run_keeps_the_form_and_says_why(admin_client, monkeypatch):
     assert response.status_code == 200
     assert _messages(response) == ["The run failed and wrote nothing: disk full"]
     assert response.context["adminform"].form["patients_count"].value() == "3"
+
+
+@pytest.mark.django_db
+def test_confirmation_lists_real_rows_in_the_way_and_offers_no_plain_delete(admin_client, synthetic):
+    patient = Profile.objects.filter(role=Profile.Role.PATIENT, synthetic_run_id__isnull=False).first()
+    real = baker.make("clinic.CheckIn", user=patient, checkin_date="2020-01-01", mood=5, energy=5, anxiety=5,
+                      sleep_hours="7.0")  # fmt: skip
+
+    page = admin_client.get(DELETE)
+    refused = admin_client.post(DELETE)
+
+    assert "Real rows stand in the way" in page.text
+    assert f"first ids {real.pk}" in page.text
+    assert 'name="keep_referenced" required' in page.text
+    assert "Yes, I’m sure" not in page.text
+    assert "Nothing was deleted" in _messages(refused)[0]
+    assert Profile.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_keeping_referenced_rows_deletes_the_rest(admin_client, synthetic):
+    patient = Profile.objects.filter(role=Profile.Role.PATIENT, synthetic_run_id__isnull=False).first()
+    real = baker.make("clinic.CheckIn", user=patient, checkin_date="2020-01-01", mood=5, energy=5, anxiety=5,
+                      sleep_hours="7.0")  # fmt: skip
+
+    response = admin_client.post(DELETE, {"keep_referenced": "on"})
+
+    assert _messages(response) == ["Deleted 10 check-ins, 2 profiles. Kept 1 profile, which real rows point at."]
+    assert list(Profile.objects.all()) == [patient]
+    assert list(CheckIn.objects.all()) == [real]
+
+
+@pytest.mark.django_db
+def test_undo_of_one_run_uses_the_same_confirmation(admin_client, synthetic):
+    run = SeedRun.objects.get()
+    url = reverse("admin:clinic_profile_undo_run", args=[run.pk])
+
+    page = admin_client.get(url)
+    response = admin_client.post(url)
+
+    assert f"exactly the rows that run {run.pk} wrote" in page.text
+    assert _messages(response) == ["Deleted 10 check-ins, 3 profiles."]
+    assert SeedRun.objects.get(pk=run.pk).status == SeedRun.Status.UNDONE

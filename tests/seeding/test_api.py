@@ -7,10 +7,8 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from clinic.models import CheckIn, Profile
-from seeding.api import api_exception
 from seeding.models import SeedRun
 from seeding.request import API_LIMITS, CHECKINS_PER_USER_RANGE, SEED_RANGE
-from seeding.service import SeedingConflict, SeedingError
 from tests.roadmap import COUNT_CHECK_INS_BY_ROLE, COUNT_PROFILES_BY_ROLE
 from tests.seeding.conftest import jwt_for, make_user
 
@@ -263,7 +261,7 @@ def test_every_invalid_field_is_reported_at_once(admin_api):
 def test_range_message_names_the_allowed_values(admin_api):
     response = post_json(admin_api, {"patients_count": 101})
 
-    assert response.json() == {"patients_count": ["Must be between 0 and 100."]}
+    assert response.json() == {"patients_count": ["patients_count must be between 0 and 100; got 101."]}
 
 
 @pytest.mark.django_db
@@ -292,17 +290,6 @@ def test_wrong_content_type_is_a_400(admin_api, content_type):
     assert response.status_code == 400
     assert "application/json" in response.json()["non_field_errors"][0]
     assert_nothing_written()
-
-
-@pytest.mark.parametrize(
-    ("error", "status_code"),
-    [(SeedingConflict("rows kept colliding"), 409), (SeedingError("disk full"), 500)],
-)
-def test_service_failures_map_to_their_status(error, status_code):
-    mapped = api_exception(error)
-
-    assert mapped.status_code == status_code
-    assert mapped.detail == str(error)
 
 
 @pytest.mark.django_db
@@ -416,3 +403,89 @@ def test_concurrent_requests_all_succeed_with_exact_totals_and_no_duplicate_emai
     assert CheckIn.objects.count() == 20 * 30 * len(clients)
     assert sql("SELECT email, COUNT(*) FROM profiles GROUP BY email HAVING COUNT(*) > 1") == {}
     assert SeedRun.objects.filter(status=SeedRun.Status.SUCCEEDED).count() == len(clients)
+
+
+def create_index(sql_text: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text)
+
+
+@pytest.mark.django_db
+def test_a_database_failure_is_a_500_naming_the_run_and_never_the_database(admin_api):
+    # Every generated check-in has a mood from 1 to 10: a unique index on it refuses the 30 rows.
+    create_index("CREATE UNIQUE INDEX test_refuses_checkins ON check_ins (mood)")
+
+    response = post_json(admin_api, {"patients_count": 1, "therapists_count": 0, "checkins_per_user": 30})
+
+    assert response.status_code == 500
+    run = SeedRun.objects.get()
+    assert run.status == SeedRun.Status.FAILED
+    assert set(response.json()) == {"detail"}
+    assert str(run.id) in response.json()["detail"]
+    for database_text in ("test_refuses_checkins", "check_ins.mood", "Key (mood)"):
+        assert database_text not in response.content.decode()
+    assert not Profile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rows_that_keep_colliding_are_a_409_and_nothing_is_written(admin_api):
+    # Two patients always share a role, whatever fresh values the retries draw.
+    create_index("CREATE UNIQUE INDEX test_one_profile_per_role ON profiles (role)")
+
+    response = post_json(admin_api, {"patients_count": 2, "therapists_count": 0, "checkins_per_user": 1})
+
+    assert response.status_code == 409
+    assert "unique constraint" in response.json()["detail"]
+    assert not Profile.objects.exists()
+
+
+@pytest.fixture
+def real_checkin_on_a_synthetic_patient(admin_api):
+    post_json(admin_api, {"patients_count": 1, "therapists_count": 0, "checkins_per_user": 1})
+    patient = Profile.objects.get(role=Profile.Role.PATIENT)
+    return CheckIn.objects.create(
+        user=patient, checkin_date=date(2020, 1, 1), mood=5, energy=5, anxiety=5, sleep_hours="7.0"
+    )
+
+
+@pytest.mark.django_db
+def test_clearing_synthetic_rows_that_real_rows_point_at_is_a_409_listing_them(
+    admin_api, real_checkin_on_a_synthetic_patient
+):
+    response = admin_api.post(CLEAR)
+
+    assert response.status_code == 409
+    body = response.json()
+    assert set(body) == {"detail", "blockers"}
+    assert body["blockers"][0]["table"] == "check_ins"
+    assert body["blockers"][0]["count"] == 1
+    assert str(real_checkin_on_a_synthetic_patient.pk) in body["blockers"][0]["first_ids"]
+    assert Profile.objects.filter(synthetic_run_id__isnull=False).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["clear", "clear_db", "undo"])
+def test_keep_referenced_keeps_what_real_rows_point_at(admin_api, real_checkin_on_a_synthetic_patient, how):
+    run_id = SeedRun.objects.get(kind=SeedRun.Kind.GENERATE).id
+    if how == "clear":
+        response = post_json(admin_api, {"keep_referenced": True}, url=CLEAR)
+    elif how == "clear_db":
+        response = post_json(
+            admin_api, {"patients_count": 0, "therapists_count": 1, "clear_db": True, "keep_referenced": True}
+        )
+    else:
+        response = admin_api.delete(f"{RUNS}{run_id}/?keep_referenced=true")
+
+    assert response.status_code == 200, response.json()
+    assert CheckIn.objects.filter(pk=real_checkin_on_a_synthetic_patient.pk).exists()
+    assert Profile.objects.filter(pk=real_checkin_on_a_synthetic_patient.user_id).exists()
+    if how != "clear_db":
+        assert response.json()["kept"]["profiles"] == 1
+
+
+@pytest.mark.django_db
+def test_clear_data_refuses_unknown_fields(admin_api):
+    response = post_json(admin_api, {"keep_referencd": True}, url=CLEAR)
+
+    assert response.status_code == 400
+    assert "keep_referencd" in response.json()

@@ -7,9 +7,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from config.wsgi import application
-from seeding.api import SeedingRateThrottle
 from seeding.request import API_LIMITS, CHECKINS_PER_USER_RANGE, MOOD_PATTERNS, SEED_RANGE, SeedRequest
 from tests.seeding.conftest import jwt_for
+from tests.seeding.test_hardening import HOSTILE_BODIES
 
 DEFAULTS = SeedRequest()
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
@@ -20,13 +20,13 @@ FUZZING = settings(
 
 
 @pytest.fixture
-def openapi(db) -> dict:
-    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def openapi(db, admin_api) -> dict:
+    response = admin_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()
 
 
-def test_schema_is_public_openapi_3(openapi):
+def test_schema_is_openapi_3(openapi):
     assert openapi["openapi"].startswith("3.")
     assert {"/api/admin/generate-data", "/api/admin/clear-data", "/api/auth/token/"} <= set(openapi["paths"])
     assert "/api/admin/generate-data/" not in openapi["paths"]
@@ -65,8 +65,11 @@ def test_schema_documents_the_error_responses(openapi):
 
 
 @pytest.mark.django_db
-def test_swagger_ui_is_served():
-    response = APIClient().get("/api/docs/")
+def test_swagger_ui_is_served(staff_user):
+    client = APIClient()
+    client.force_login(staff_user)
+
+    response = client.get("/api/docs/")
 
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
@@ -74,19 +77,22 @@ def test_swagger_ui_is_served():
 
 
 @pytest.fixture
-def api_schema(transactional_db, empty_cache, monkeypatch):
+def headers(transactional_db, empty_cache, settings, staff_user) -> dict:
     # Fuzzing sends far more than a person would; throttling has its own tests.
-    monkeypatch.setattr(SeedingRateThrottle, "THROTTLE_RATES", {"seeding": "100000/min"})
-    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+    settings.SEEDING_API_RATE = settings.SEEDING_LOGIN_RATE = "100000/min"
+    return {"Authorization": f"Bearer {jwt_for(staff_user)}"}
 
 
 # transaction=True: Django's WSGI handler closes the connection after each request, ending any test transaction.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_no_input_causes_a_server_error_and_responses_match_the_schema(api_schema, staff_user, mode):
-    headers = {"Authorization": f"Bearer {jwt_for(staff_user)}"}
+def test_no_input_causes_a_server_error_and_responses_match_the_schema(headers, mode):
+    api_schema = schemathesis.openapi.from_wsgi("/api/schema/", application, headers=headers)
     for result in api_schema.get_all_operations():
         operation = result.ok()
+        takes_input = any(operation.iter_parameters()) or operation.get_request_payload_content_types()
+        if mode is GenerationMode.NEGATIVE and not takes_input:
+            continue  # nothing to make invalid (the development endpoint takes no input)
 
         @given(case=operation.as_strategy(mode))
         @settings(FUZZING)
@@ -94,3 +100,22 @@ def test_no_input_causes_a_server_error_and_responses_match_the_schema(api_schem
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         call()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [param.values[0] for param in HOSTILE_BODIES], ids=[p.id for p in HOSTILE_BODIES])
+def test_every_operation_that_takes_json_answers_hostile_bodies_with_a_400(openapi, admin_api, body):
+    operations = [
+        (path, method)
+        for path, methods in openapi["paths"].items()
+        for method, operation in methods.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert len(operations) >= 4
+
+    statuses = {
+        (path, method): getattr(admin_api, method)(path, body, content_type="application/json").status_code
+        for path, method in operations
+    }
+
+    assert set(statuses.values()) == {400}, statuses

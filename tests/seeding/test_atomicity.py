@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 
 from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
-from seeding.request import SeedRequest
-from seeding.service import Progress, SeedingError, generate
+from seeding.request import SeedRequest, command_limits
+from seeding.service import Progress, generate
 
 REQUEST = SeedRequest(
     patients_count=5, therapists_count=2, checkins_per_user=30, seed=3, with_logins=True, password="pw-123"
@@ -49,10 +49,9 @@ def test_a_fault_after_profiles_were_written_leaves_the_database_as_before(real_
     before = database_rows()
     progress = FaultyProgress(call=2)
 
-    with pytest.raises(SeedingError, match="injected fault") as excinfo:
-        generate(REQUEST, progress=progress)
+    with pytest.raises(InjectedFault, match="injected fault"):  # a bug is not a user error: it goes on unchanged
+        generate(REQUEST, progress=progress, limits=command_limits(), source="command")
 
-    assert isinstance(excinfo.value.__cause__, InjectedFault)
     assert progress.rows_at_fault[0] > 0
     assert database_rows() == before
 
@@ -62,8 +61,8 @@ def test_a_fault_while_checkins_are_written_leaves_the_database_as_before(real_p
     before = database_rows()
     progress = FaultyProgress(call=1, entity="checkins")
 
-    with pytest.raises(SeedingError, match="injected fault"):
-        generate(REQUEST, progress=progress)
+    with pytest.raises(InjectedFault, match="injected fault"):
+        generate(REQUEST, progress=progress, limits=command_limits(), source="command")
 
     profiles, checkins = progress.rows_at_fault
     assert profiles == 7
@@ -73,8 +72,8 @@ def test_a_fault_while_checkins_are_written_leaves_the_database_as_before(real_p
 
 @pytest.mark.django_db
 def test_a_failed_run_is_recorded_as_failed_with_its_error():
-    with pytest.raises(SeedingError):
-        generate(REQUEST, progress=FaultyProgress())
+    with pytest.raises(InjectedFault):
+        generate(REQUEST, progress=FaultyProgress(), limits=command_limits(), source="command")
 
     run = SeedRun.objects.get()
     assert run.status == SeedRun.Status.FAILED
@@ -87,8 +86,8 @@ def test_a_failed_run_is_recorded_as_failed_with_its_error():
 def test_a_failed_run_commits_nothing(real_patient):
     before = database_rows()
 
-    with pytest.raises(SeedingError):
-        generate(REQUEST, progress=FaultyProgress())
+    with pytest.raises(InjectedFault):
+        generate(REQUEST, progress=FaultyProgress(), limits=command_limits(), source="command")
 
     assert database_rows() == before
     assert SeedRun.objects.get().status == SeedRun.Status.FAILED
@@ -96,12 +95,17 @@ def test_a_failed_run_commits_nothing(real_patient):
 
 @pytest.mark.django_db
 def test_a_failed_run_with_clear_db_keeps_the_earlier_synthetic_rows(real_patient):
-    generate(REQUEST)
+    generate(REQUEST, limits=command_limits(), source="command")
     before = database_rows()
     progress = FaultyProgress(call=1, entity="checkins")
 
-    with pytest.raises(SeedingError):
-        generate(SeedRequest(patients_count=3, therapists_count=1, seed=4, clear_db=True), progress=progress)
+    with pytest.raises(InjectedFault):
+        generate(
+            SeedRequest(patients_count=3, therapists_count=1, seed=4, clear_db=True),
+            progress=progress,
+            limits=command_limits(),
+            source="command",
+        )
 
     profiles, checkins = progress.rows_at_fault
     assert profiles == 4  # the earlier run's profiles were already cleared when the fault hit

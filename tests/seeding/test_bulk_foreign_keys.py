@@ -7,10 +7,9 @@ import pytest
 from django.db import connection
 
 from clinic.models import CheckIn, Profile
-from seeding import writers
+from seeding import bulk_load
 from seeding.generators import REGISTRY, EntityGenerator
-from seeding.generators.checkins import owned_checkins
-from seeding.request import SeedRequest
+from seeding.request import SeedRequest, command_limits
 from seeding.service import SeedingError, generate
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
@@ -18,7 +17,7 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def bulk_checks_from_ten_rows(monkeypatch):
-    monkeypatch.setattr(writers, "BULK_CHECK_MIN_ROWS", 10)
+    monkeypatch.setattr(bulk_load, "BULK_CHECK_MIN_ROWS", 10)
 
 
 def check_in_foreign_keys() -> list[tuple]:
@@ -41,7 +40,6 @@ ORPHAN_CHECKINS = EntityGenerator(
     depends_on=("checkins",),
     units=lambda request: 20,
     rows=_orphan_rows,
-    owned_rows=owned_checkins,
 )
 
 
@@ -49,7 +47,11 @@ ORPHAN_CHECKINS = EntityGenerator(
 def test_a_bulk_load_ends_with_the_same_validated_foreign_key():
     before = check_in_foreign_keys()
 
-    generate(SeedRequest(patients_count=3, therapists_count=1, checkins_per_user=20, seed=4))
+    generate(
+        SeedRequest(patients_count=3, therapists_count=1, checkins_per_user=20, seed=4),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert check_in_foreign_keys() == before
     assert [validated for _, _, validated in before] == [True]
@@ -60,10 +62,12 @@ def test_a_bulk_load_ends_with_the_same_validated_foreign_key():
 def test_an_orphan_row_in_a_bulk_load_fails_the_run_and_writes_nothing():
     before = check_in_foreign_keys()
 
-    with pytest.raises(SeedingError, match="foreign key"):
+    with pytest.raises(SeedingError, match=r"refused it \(IntegrityError\)"):
         generate(
             SeedRequest(patients_count=3, therapists_count=1, checkins_per_user=20, seed=4),
             registry=REGISTRY | {"orphan_checkins": ORPHAN_CHECKINS},
+            limits=command_limits(),
+            source="command",
         )
 
     assert check_in_foreign_keys() == before
@@ -77,7 +81,11 @@ def test_concurrent_bulk_loads_all_succeed_with_exact_totals():
 
     def run(seed: int) -> None:
         try:
-            generate(SeedRequest(patients_count=20, therapists_count=1, checkins_per_user=30, seed=seed))
+            generate(
+                SeedRequest(patients_count=20, therapists_count=1, checkins_per_user=30, seed=seed),
+                limits=command_limits(),
+                source="command",
+            )
         except Exception as exc:  # collected: the assertion below names it
             failures.append(exc)
         finally:

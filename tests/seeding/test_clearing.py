@@ -10,8 +10,15 @@ from model_bakery import baker
 
 from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
-from seeding.request import SeedRequest
-from seeding.service import SeedingError, clear_synthetic_data, count_synthetic_data, generate, undo_run
+from seeding.request import SeedRequest, command_limits
+from seeding.service import (
+    RunNotFound,
+    RunNotUndoable,
+    clear_synthetic_data,
+    count_synthetic_data,
+    generate,
+    undo_run,
+)
 
 User = get_user_model()
 REQUEST = SeedRequest(
@@ -48,10 +55,10 @@ def real_rows(real_patient):
 
 @pytest.mark.django_db
 def test_clear_removes_every_synthetic_row_and_no_real_row(real_rows):
-    generate(seeded(1))
-    generate(seeded(2, with_logins=False, password=None))
+    generate(seeded(1), limits=command_limits(), source="command")
+    generate(seeded(2, with_logins=False, password=None), limits=command_limits(), source="command")
 
-    deleted = clear_synthetic_data()
+    deleted = clear_synthetic_data(source="command").deleted
 
     assert database_rows() == real_rows
     assert deleted["profiles"] == 12
@@ -62,24 +69,24 @@ def test_clear_removes_every_synthetic_row_and_no_real_row(real_rows):
 
 @pytest.mark.django_db
 def test_count_synthetic_data_counts_what_clearing_would_delete(real_rows):
-    generate(seeded(1))
+    generate(seeded(1), limits=command_limits(), source="command")
 
     counted = count_synthetic_data()
 
-    assert counted == clear_synthetic_data()
+    assert counted == clear_synthetic_data(source="command").deleted
     assert (counted["profiles"], counted["checkins"], counted["logins"]) == (6, 30, 6)
 
 
 @pytest.mark.django_db
 def test_clear_with_nothing_synthetic_deletes_nothing(real_rows):
-    assert not any(clear_synthetic_data().values())
+    assert not any(clear_synthetic_data(source="command").deleted.values())
     assert database_rows() == real_rows
 
 
 @pytest.mark.django_db
 def test_clear_db_replaces_earlier_synthetic_rows_in_the_same_run(real_rows):
-    first = generate(seeded(1))
-    second = generate(seeded(2, clear_db=True))
+    first = generate(seeded(1), limits=command_limits(), source="command")
+    second = generate(seeded(2, clear_db=True), limits=command_limits(), source="command")
 
     assert second.cleared["profiles"] == 6
     assert second.cleared["checkins"] == 30
@@ -88,24 +95,24 @@ def test_clear_db_replaces_earlier_synthetic_rows_in_the_same_run(real_rows):
     assert set(Profile.objects.filter(is_test_patient=True).values_list("synthetic_run_id", flat=True)) == {
         second.run_id
     }
-    undo_run(second.run_id)
+    undo_run(second.run_id, source="command")
     assert database_rows() == real_rows
 
 
 @pytest.mark.django_db
 def test_undo_removes_exactly_that_runs_rows(real_rows):
-    kept = generate(seeded(1))
+    kept = generate(seeded(1), limits=command_limits(), source="command")
     kept_rows = run_rows(kept.run_id)
-    undone = generate(seeded(2))
+    undone = generate(seeded(2), limits=command_limits(), source="command")
 
-    deleted = undo_run(undone.run_id)
+    deleted = undo_run(undone.run_id, source="command").deleted
 
     assert (deleted["profiles"], deleted["checkins"], deleted["logins"]) == (6, 30, 6)
     assert run_rows(undone.run_id) == ([], [], [])
     assert run_rows(kept.run_id) == kept_rows
     assert SeedRun.objects.get(pk=undone.run_id).status == SeedRun.Status.UNDONE
     assert SeedRun.objects.get(pk=kept.run_id).status == SeedRun.Status.SUCCEEDED
-    undo_run(kept.run_id)
+    undo_run(kept.run_id, source="command")
     assert database_rows() == real_rows
 
 
@@ -113,25 +120,25 @@ def test_undo_removes_exactly_that_runs_rows(real_rows):
 def test_undo_of_an_unknown_run_is_an_error():
     unknown = uuid.uuid4()
 
-    with pytest.raises(SeedingError, match=f"There is no seed run with id {unknown}"):
-        undo_run(unknown)
+    with pytest.raises(RunNotFound, match=f"There is no seed run with id {unknown}"):
+        undo_run(unknown, source="command")
 
 
 @pytest.mark.django_db
 def test_undo_of_a_malformed_run_id_is_an_error():
-    with pytest.raises(SeedingError, match="There is no seed run with id not-a-run-id"):
-        undo_run("not-a-run-id")
+    with pytest.raises(RunNotFound, match="There is no seed run with id not-a-run-id"):
+        undo_run("not-a-run-id", source="command")
 
 
 @pytest.mark.django_db
 def test_undo_of_an_undone_run_is_an_error_and_deletes_nothing(real_rows):
-    undone = generate(seeded(1))
-    undo_run(undone.run_id)
-    other = generate(seeded(2))
+    undone = generate(seeded(1), limits=command_limits(), source="command")
+    undo_run(undone.run_id, source="command")
+    other = generate(seeded(2), limits=command_limits(), source="command")
     before = database_rows()
 
-    with pytest.raises(SeedingError, match=f"Run {undone.run_id} is undone; only a succeeded run can be undone"):
-        undo_run(undone.run_id)
+    with pytest.raises(RunNotUndoable, match=f"Run {undone.run_id} is undone; only a succeeded run can be undone"):
+        undo_run(undone.run_id, source="command")
     assert database_rows() == before
     assert Profile.objects.filter(synthetic_run_id=other.run_id).count() == 6
 
@@ -140,5 +147,5 @@ def test_undo_of_an_undone_run_is_an_error_and_deletes_nothing(real_rows):
 def test_undo_of_a_failed_run_is_an_error():
     failed = baker.make(SeedRun, status=SeedRun.Status.FAILED, seed=1)
 
-    with pytest.raises(SeedingError, match="is failed; only a succeeded run can be undone"):
-        undo_run(failed.id)
+    with pytest.raises(RunNotUndoable, match="is failed; only a succeeded run can be undone"):
+        undo_run(failed.id, source="command")

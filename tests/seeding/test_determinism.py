@@ -12,7 +12,7 @@ from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
 from seeding.generators import REGISTRY
 from seeding.generators.profiles import profile_identity
-from seeding.request import SeedRequest
+from seeding.request import SeedRequest, command_limits
 from seeding.service import clear_synthetic_data, generate
 
 END_DATE = date(2026, 1, 31)
@@ -57,7 +57,7 @@ def stored_rows(rows: QuerySet, fields: tuple[str, ...]) -> list[tuple]:
 def generated_rows(ctx: RunContext, generator: str, fields: tuple[str, ...]) -> list[tuple]:
     entity = REGISTRY[generator]
     rows = (
-        dict(zip(entity.columns, row, strict=True))
+        dict(zip(entity.columns, row, strict=True)) | {"synthetic_run_id": ctx.run_id.hex}
         for unit in range(entity.units(ctx.request))
         for row in entity.rows(ctx, unit)
     )
@@ -79,10 +79,10 @@ def request(**overrides) -> SeedRequest:
 
 @pytest.mark.django_db
 def test_same_seed_gives_the_same_rows():
-    generate(request())
+    generate(request(), limits=command_limits(), source="command")
     first = fingerprint()
-    clear_synthetic_data()
-    generate(request())
+    clear_synthetic_data(source="command")
+    generate(request(), limits=command_limits(), source="command")
 
     assert fingerprint() == first
     assert len(first[1]) == 80
@@ -90,19 +90,19 @@ def test_same_seed_gives_the_same_rows():
 
 @pytest.mark.django_db
 def test_clear_db_with_the_same_seed_writes_the_same_rows_again():
-    generate(request())
+    generate(request(), limits=command_limits(), source="command")
     first = fingerprint()
-    generate(request(clear_db=True))
+    generate(request(clear_db=True), limits=command_limits(), source="command")
 
     assert fingerprint() == first
 
 
 @pytest.mark.django_db
 def test_different_seed_gives_different_rows():
-    generate(request(seed=11))
+    generate(request(seed=11), limits=command_limits(), source="command")
     first_profiles, first_checkins = fingerprint()
-    clear_synthetic_data()
-    generate(request(seed=12))
+    clear_synthetic_data(source="command")
+    generate(request(seed=12), limits=command_limits(), source="command")
     second_profiles, second_checkins = fingerprint()
 
     assert not {email for email, *_ in first_profiles} & {email for email, *_ in second_profiles}
@@ -111,7 +111,7 @@ def test_different_seed_gives_different_rows():
 
 @pytest.mark.django_db
 def test_stored_profiles_are_the_pure_identities():
-    report = generate(request())
+    report = generate(request(), limits=command_limits(), source="command")
     ctx = run_context(request())
 
     identities = {
@@ -126,7 +126,7 @@ def test_stored_profiles_are_the_pure_identities():
 @pytest.mark.django_db
 def test_the_database_stores_exactly_the_generated_values():
     """Compared column by column after a round trip, so SQLite and PostgreSQL must both store the same rows."""
-    report = generate(request(locale="pt_BR"))
+    report = generate(request(locale="pt_BR"), limits=command_limits(), source="command")
     ctx = run_context(request(locale="pt_BR"), run_id=report.run_id)
 
     profiles = Profile.objects.filter(synthetic_run_id=report.run_id)
@@ -147,10 +147,10 @@ def test_a_profile_is_the_same_whatever_the_size_of_the_run():
 
 @pytest.mark.django_db
 def test_a_smaller_run_writes_a_subset_of_a_larger_one():
-    generate(request(patients_count=3, therapists_count=1, admins_count=0))
+    generate(request(patients_count=3, therapists_count=1, admins_count=0), limits=command_limits(), source="command")
     small_profiles, small_checkins = fingerprint()
-    clear_synthetic_data()
-    generate(request(patients_count=8, therapists_count=3, admins_count=0))
+    clear_synthetic_data(source="command")
+    generate(request(patients_count=8, therapists_count=3, admins_count=0), limits=command_limits(), source="command")
     large_profiles, large_checkins = fingerprint()
 
     assert set(small_profiles) < set(large_profiles)

@@ -14,7 +14,7 @@ from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
 from seeding.generators.profiles import ProfileIdentity, profile_identity
 from seeding.models import SeedRun
-from seeding.request import SeedRequest
+from seeding.request import SeedRequest, command_limits
 from seeding.service import SeedingConflict, generate
 
 REQUEST = SeedRequest(patients_count=5, therapists_count=2, checkins_per_user=30, seed=21, end_date=date(2026, 1, 31))
@@ -59,7 +59,7 @@ def test_a_real_profile_holding_a_generated_email_is_left_alone():
     real = baker.make(Profile, role=Profile.Role.PATIENT, email=planned.email, full_name="Real Person")
     before = list(Profile.objects.filter(pk=real.pk).values())
 
-    generate(REQUEST)
+    generate(REQUEST, limits=command_limits(), source="command")
 
     assert_exact_counts()
     assert list(Profile.objects.filter(pk=real.pk).values()) == before
@@ -73,7 +73,7 @@ def test_a_real_profile_holding_a_generated_id_is_left_alone():
     real = baker.make(Profile, id=planned.id, role=Profile.Role.PATIENT, email="real.patient@clinic.test")
     before = list(Profile.objects.filter(pk=real.pk).values())
 
-    generate(REQUEST)
+    generate(REQUEST, limits=command_limits(), source="command")
 
     assert_exact_counts()
     assert list(Profile.objects.filter(pk=real.pk).values()) == before
@@ -87,7 +87,7 @@ def test_a_real_login_holding_a_generated_username_is_left_alone():
     real = baker.make(get_user_model(), username=planned.email)
     before = list(get_user_model().objects.filter(pk=real.pk).values())
 
-    generate(request)
+    generate(request, limits=command_limits(), source="command")
 
     assert_exact_counts()
     assert list(get_user_model().objects.filter(pk=real.pk).values()) == before
@@ -96,8 +96,8 @@ def test_a_real_login_holding_a_generated_username_is_left_alone():
 
 @pytest.mark.django_db
 def test_the_same_seed_twice_without_clearing_adds_a_second_set_of_rows():
-    first = generate(REQUEST)
-    second = generate(REQUEST)
+    first = generate(REQUEST, limits=command_limits(), source="command")
+    second = generate(REQUEST, limits=command_limits(), source="command")
 
     assert Profile.objects.filter(synthetic_run_id=first.run_id).count() == 7
     assert Profile.objects.filter(synthetic_run_id=second.run_id).count() == 7
@@ -108,11 +108,11 @@ def test_the_same_seed_twice_without_clearing_adds_a_second_set_of_rows():
 
 @pytest.mark.django_db
 def test_a_violation_that_persists_fails_after_three_tries_and_writes_nothing(one_synthetic_profile_per_role):
-    generate(SeedRequest(patients_count=1, therapists_count=0, seed=1))
+    generate(SeedRequest(patients_count=1, therapists_count=0, seed=1), limits=command_limits(), source="command")
     before = database_rows()
 
     with pytest.raises(SeedingConflict, match="3 times"):
-        generate(SeedRequest(patients_count=1, therapists_count=0, seed=2))
+        generate(SeedRequest(patients_count=1, therapists_count=0, seed=2), limits=command_limits(), source="command")
 
     assert database_rows() == before
     failed = SeedRun.objects.get(status=SeedRun.Status.FAILED)

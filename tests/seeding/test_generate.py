@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
-from seeding.request import MOOD_PATTERNS, SeedRequest
+from seeding.request import MOOD_PATTERNS, SeedRequest, command_limits
 from seeding.service import generate
 from tests.roadmap import COUNT_CHECK_INS_BY_ROLE, COUNT_PROFILES_BY_ROLE
 
@@ -22,7 +22,11 @@ def fetch_counts(sql: str) -> dict[str, int]:
 
 @pytest.mark.django_db
 def test_generate_gives_000s_exact_counts_by_its_own_sql():
-    generate(SeedRequest(patients_count=5, therapists_count=2, checkins_per_user=30, seed=1))
+    generate(
+        SeedRequest(patients_count=5, therapists_count=2, checkins_per_user=30, seed=1),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert fetch_counts(COUNT_PROFILES_BY_ROLE) == {"patient": 5, "therapist": 2}
     assert fetch_counts(COUNT_CHECK_INS_BY_ROLE) == {"patient": 150, "therapist": 0}
@@ -32,7 +36,11 @@ def test_generate_gives_000s_exact_counts_by_its_own_sql():
 
 @pytest.mark.django_db
 def test_generate_reports_what_it_wrote():
-    report = generate(SeedRequest(patients_count=3, therapists_count=2, admins_count=1, checkins_per_user=10, seed=4))
+    report = generate(
+        SeedRequest(patients_count=3, therapists_count=2, admins_count=1, checkins_per_user=10, seed=4),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert report.seed == 4
     assert (report.patients_created, report.therapists_created, report.admins_created) == (3, 2, 1)
@@ -46,7 +54,11 @@ def test_generate_reports_what_it_wrote():
 
 @pytest.mark.django_db
 def test_generate_records_a_succeeded_run_in_the_ledger():
-    report = generate(SeedRequest(patients_count=2, therapists_count=1, seed=8, with_logins=True, password="pw-123"))
+    report = generate(
+        SeedRequest(patients_count=2, therapists_count=1, seed=8, with_logins=True, password="pw-123"),
+        limits=command_limits(),
+        source="command",
+    )
 
     run = SeedRun.objects.get()
     assert run.id == report.run_id
@@ -61,14 +73,18 @@ def test_generate_records_a_succeeded_run_in_the_ledger():
 
 @pytest.mark.django_db
 def test_generate_without_a_seed_draws_one_and_reports_it():
-    report = generate(SeedRequest(patients_count=1, therapists_count=0))
+    report = generate(SeedRequest(patients_count=1, therapists_count=0), limits=command_limits(), source="command")
 
     assert SeedRun.objects.get().seed == report.seed
 
 
 @pytest.mark.django_db
 def test_only_patients_get_checkins():
-    generate(SeedRequest(patients_count=2, therapists_count=3, admins_count=2, checkins_per_user=5, seed=2))
+    generate(
+        SeedRequest(patients_count=2, therapists_count=3, admins_count=2, checkins_per_user=5, seed=2),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert CheckIn.objects.exclude(user__role=Profile.Role.PATIENT).count() == 0
     assert Profile.objects.filter(role=Profile.Role.ADMIN).count() == 2
@@ -90,7 +106,9 @@ def test_runs_of_every_mood_pattern_commit_and_keep_every_constraint():
                 end_date=None if pattern == "stable" else today - timedelta(days=10 * index),
                 with_logins=pattern == "mixed",
                 password="pw-123" if pattern == "mixed" else None,
-            )
+            ),
+            limits=command_limits(),
+            source="command",
         )
         for index, pattern in enumerate(MOOD_PATTERNS)
     ]
@@ -121,7 +139,11 @@ def test_runs_of_every_mood_pattern_commit_and_keep_every_constraint():
 
 @pytest.mark.django_db
 def test_end_date_sets_the_latest_checkin():
-    generate(SeedRequest(patients_count=3, therapists_count=0, checkins_per_user=20, end_date=date(2025, 2, 28)))
+    generate(
+        SeedRequest(patients_count=3, therapists_count=0, checkins_per_user=20, end_date=date(2025, 2, 28)),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert CheckIn.objects.aggregate(Max("checkin_date"), Min("checkin_date")) == {
         "checkin_date__max": date(2025, 2, 28),
@@ -134,7 +156,10 @@ def test_a_run_of_many_chunks_writes_exact_counts_and_reports_progress():
     updates = []
 
     report = generate(
-        SeedRequest(patients_count=5100, therapists_count=5, checkins_per_user=1, seed=6), progress=updates.append
+        SeedRequest(patients_count=5100, therapists_count=5, checkins_per_user=1, seed=6),
+        progress=updates.append,
+        limits=command_limits(),
+        source="command",
     )
 
     assert fetch_counts(COUNT_PROFILES_BY_ROLE) == {"patient": 5100, "therapist": 5}

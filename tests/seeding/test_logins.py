@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from model_bakery import baker
 
 from clinic.models import Profile
-from seeding.request import SeedRequest
+from seeding.request import SeedRequest, command_limits
 from seeding.service import clear_synthetic_data, generate, undo_run
 
 User = get_user_model()
@@ -21,7 +21,7 @@ WITH_LOGINS = SeedRequest(
 
 @pytest.mark.django_db
 def test_with_logins_gives_every_profile_a_user_named_by_its_email():
-    generate(WITH_LOGINS)
+    generate(WITH_LOGINS, limits=command_limits(), source="command")
 
     profiles = Profile.objects.select_related("user")
     assert User.objects.count() == profiles.count() == 6
@@ -35,14 +35,18 @@ def test_with_logins_gives_every_profile_a_user_named_by_its_email():
 
 @pytest.mark.django_db
 def test_with_logins_hashes_the_password_once_per_run():
-    generate(WITH_LOGINS)
+    generate(WITH_LOGINS, limits=command_limits(), source="command")
 
     assert User.objects.values("password").distinct().count() == 1
 
 
 @pytest.mark.django_db
 def test_without_logins_no_user_is_created():
-    generate(SeedRequest(patients_count=3, therapists_count=2, admins_count=1, seed=5))
+    generate(
+        SeedRequest(patients_count=3, therapists_count=2, admins_count=1, seed=5),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert not User.objects.exists()
     assert not Profile.objects.filter(user__isnull=False).exists()
@@ -51,19 +55,19 @@ def test_without_logins_no_user_is_created():
 @pytest.mark.django_db
 def test_clearing_removes_the_generated_users_and_keeps_real_ones():
     real = baker.make(User, username="real.user")
-    generate(WITH_LOGINS)
+    generate(WITH_LOGINS, limits=command_limits(), source="command")
 
-    clear_synthetic_data()
+    clear_synthetic_data(source="command")
 
     assert list(User.objects.all()) == [real]
 
 
 @pytest.mark.django_db
 def test_undo_removes_the_users_of_that_run_only():
-    kept = generate(WITH_LOGINS)
-    undone = generate(WITH_LOGINS)
+    kept = generate(WITH_LOGINS, limits=command_limits(), source="command")
+    undone = generate(WITH_LOGINS, limits=command_limits(), source="command")
 
-    undo_run(undone.run_id)
+    undo_run(undone.run_id, source="command")
 
     assert set(User.objects.values_list("username", flat=True)) == set(
         Profile.objects.filter(synthetic_run_id=kept.run_id).values_list("email", flat=True)

@@ -6,9 +6,9 @@ from django.contrib.auth.models import Group
 from clinic.models import Organization, Profile, TreatmentPlan
 from seeding.generators import REGISTRY, EntityGenerator, generation_order
 from seeding.generators.organizations import clinic_units, organization_id
-from seeding.request import SeedRequest
+from seeding.request import SeedRequest, command_limits
 from seeding.scenarios import scenario_request
-from seeding.service import SeedingError, clear_synthetic_data, generate
+from seeding.service import clear_synthetic_data, generate
 
 TEAM_PREFIX = "synthetic-team-"
 
@@ -59,6 +59,8 @@ def test_a_new_generator_runs_after_its_dependency_and_its_rows_are_written_and_
         scenario_request("demo-clinic", **SMALL_CLINIC),
         registry=registry,
         progress=lambda update: progress.append(update.entity),
+        limits=command_limits(),
+        source="command",
     )
 
     assert progress.index("teams") > progress.index("organizations")
@@ -69,7 +71,7 @@ def test_a_new_generator_runs_after_its_dependency_and_its_rows_are_written_and_
     )
     real_group = Group.objects.create(name="therapists")
 
-    cleared = clear_synthetic_data(registry=registry)
+    cleared = clear_synthetic_data(registry=registry, source="command").deleted
 
     assert cleared["teams"] == 3
     assert list(Group.objects.all()) == [real_group]
@@ -79,7 +81,7 @@ def test_a_new_generator_runs_after_its_dependency_and_its_rows_are_written_and_
 
 @pytest.mark.django_db
 def test_the_built_in_registry_does_not_know_a_generator_registered_in_a_copy():
-    report = generate(scenario_request("demo-clinic", **SMALL_CLINIC))
+    report = generate(scenario_request("demo-clinic", **SMALL_CLINIC), limits=command_limits(), source="command")
 
     assert "teams" not in report.rows
     assert not Group.objects.exists()
@@ -116,8 +118,13 @@ def test_a_failing_generator_leaves_nothing_of_the_run_behind(real_patient):
         owned_rows=_owned_teams,
     )
 
-    with pytest.raises(SeedingError, match="the disk is full"):
-        generate(scenario_request("demo-clinic", **SMALL_CLINIC), registry=_with(broken))
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        generate(
+            scenario_request("demo-clinic", **SMALL_CLINIC),
+            registry=_with(broken),
+            limits=command_limits(),
+            source="command",
+        )
 
     assert list(Profile.objects.all()) == [real_patient]
     assert not Organization.objects.exists()

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from model_bakery import baker
 
 from clinic.models import (
+    Appointment,
     AvailabilityException,
     Enrollment,
     Membership,
@@ -19,7 +20,7 @@ from clinic.models import (
     WeeklyAvailability,
 )
 from seeding.generators import schedules
-from seeding.request import API_LIMITS, OrganizationSpec, SeedRequest, split_by_weight
+from seeding.request import API_LIMITS, OrganizationSpec, SeedRequest, command_limits, split_by_weight
 from seeding.scenarios import scenario_request
 from seeding.service import clear_synthetic_data, generate, undo_run
 
@@ -48,7 +49,9 @@ def _close_pairs(rows) -> list[tuple]:
 
 @pytest.fixture
 def demo_clinic(db):
-    return generate(scenario_request("demo-clinic", seed=2024, end_date=END_DATE))
+    return generate(
+        scenario_request("demo-clinic", seed=2024, end_date=END_DATE), limits=command_limits(), source="command"
+    )
 
 
 def _per_organization(queryset) -> dict[str, int]:
@@ -62,10 +65,15 @@ def test_demo_clinic_counts_equal_the_scenario(demo_clinic):
         ("Kine Clinic B", "kine-clinic-b"),
         ("Kine Clinic C", "kine-clinic-c"),
     }
-    assert Profile.objects.filter(role=Profile.Role.THERAPIST).count() == 10
+    assert Profile.objects.filter(role=Profile.Role.THERAPIST).count() == 9
+    assert list(Profile.objects.filter(role=Profile.Role.ADMIN).values_list("email", flat=True)) == ["admin@seed.local"]
     assert Profile.objects.filter(role=Profile.Role.PATIENT).count() == 20
+    staff = Membership.objects.all()
+    assert _per_organization(staff) == {"kine-clinic-a": 4, "kine-clinic-b": 3, "kine-clinic-c": 3}
     therapists = Membership.objects.filter(role=Membership.Role.THERAPIST)
-    assert _per_organization(therapists) == {"kine-clinic-a": 4, "kine-clinic-b": 3, "kine-clinic-c": 3}
+    assert _per_organization(therapists) == {"kine-clinic-a": 3, "kine-clinic-b": 3, "kine-clinic-c": 3}
+    admin = Membership.objects.get(role=Membership.Role.ADMIN)
+    assert (admin.profile.email, admin.organization.slug) == ("admin@seed.local", "kine-clinic-a")
     assert _per_organization(Enrollment.objects) == {"kine-clinic-a": 8, "kine-clinic-b": 6, "kine-clinic-c": 6}
     assert TreatmentPlan.objects.count() == 60
     templates = Profile.objects.filter(role=Profile.Role.THERAPIST).annotate(n=Count("weekly_availability"))
@@ -81,6 +89,7 @@ def test_report_counts_equal_the_rows_written(demo_clinic):
     assert demo_clinic.rows["weekly_availability"] == WeeklyAvailability.objects.count()
     assert demo_clinic.rows["availability_exceptions"] == AvailabilityException.objects.count()
     assert demo_clinic.rows["treatment_plans"] == TreatmentPlan.objects.count()
+    assert demo_clinic.rows["appointments"] == Appointment.objects.count() == 80
 
 
 def test_templates_of_one_therapist_keep_the_minimum_gap(demo_clinic):
@@ -126,7 +135,7 @@ def test_exceptions_fall_in_the_next_90_days_and_mix_their_kinds(demo_clinic):
         full_day=Count("id", filter=Q(start_time__isnull=True)),
         partial=Count("id", filter=Q(start_time__isnull=False)),
     )
-    assert kinds.count() == 10
+    assert kinds.count() == 9
     assert all(min(k["available"], k["unavailable"], k["full_day"], k["partial"]) >= 1 for k in kinds)
 
 
@@ -166,17 +175,26 @@ def test_every_patients_therapist_belongs_to_the_patients_organization(demo_clin
 
 
 def test_more_patients_keep_the_scenarios_proportions(db):
-    generate(scenario_request("demo-clinic", patients_count=40, with_logins=False, checkins_per_user=1))
+    generate(
+        scenario_request("demo-clinic", patients_count=40, with_logins=False, checkins_per_user=1),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert _per_organization(Enrollment.objects) == {"kine-clinic-a": 16, "kine-clinic-b": 12, "kine-clinic-c": 12}
 
 
 def test_admins_join_the_first_organization(db):
-    generate(scenario_request("demo-clinic", admins_count=2, with_logins=False, checkins_per_user=1))
+    generate(
+        scenario_request("demo-clinic", admins_count=2, with_logins=False, checkins_per_user=1),
+        limits=command_limits(),
+        source="command",
+    )
 
     admins = Membership.objects.filter(role=Membership.Role.ADMIN)
     assert set(admins.values_list("organization__slug", "profile__role")) == {("kine-clinic-a", "admin")}
     assert admins.count() == 2
+    assert admins.filter(profile__email="admin@seed.local").count() == 1
     assert not WeeklyAvailability.objects.filter(therapist__role=Profile.Role.ADMIN).exists()
 
 
@@ -196,7 +214,11 @@ def test_schedules_call_the_clinics_own_slot_rule(db, monkeypatch):
         return False
 
     monkeypatch.setattr(schedules, "slots_conflict", spy)
-    generate(scenario_request("demo-clinic", seed=1, with_logins=False, checkins_per_user=1))
+    generate(
+        scenario_request("demo-clinic", seed=1, with_logins=False, checkins_per_user=1),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert calls
 
@@ -214,7 +236,7 @@ def test_a_crowded_schedule_still_gets_every_row_asked_for(db, monkeypatch, rand
         exception_days=3,
         seed=7,
     )
-    generate(request)
+    generate(request, limits=command_limits(), source="command")
 
     assert WeeklyAvailability.objects.count() == 30
     assert AvailabilityException.objects.count() == 9
@@ -229,7 +251,11 @@ def test_a_crowded_schedule_still_gets_every_row_asked_for(db, monkeypatch, rand
 
 
 def test_without_organizations_no_clinic_rows_are_written(db):
-    report = generate(SeedRequest(patients_count=2, therapists_count=1, checkins_per_user=1))
+    report = generate(
+        SeedRequest(patients_count=2, therapists_count=1, checkins_per_user=1),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert Organization.objects.count() == Membership.objects.count() == TreatmentPlan.objects.count() == 0
     assert report.rows["organizations"] == report.rows["treatment_plans"] == 0
@@ -245,10 +271,10 @@ def test_same_seed_and_end_date_give_the_same_schedules_and_plans(db):
             set(TreatmentPlan.objects.values_list("patient", "therapist", "status", "title", "start_date")),
         )
 
-    generate(request)
+    generate(request, limits=command_limits(), source="command")
     first = snapshot()
-    clear_synthetic_data()
-    generate(request)
+    clear_synthetic_data(source="command")
+    generate(request, limits=command_limits(), source="command")
 
     assert snapshot() == first
 
@@ -277,7 +303,7 @@ def test_rows_are_synthetic_and_clearing_keeps_real_ones(demo_clinic):
     )
 
     assert not Organization.objects.filter(synthetic_run_id__isnull=True).exclude(pk=real_clinic.pk).exists()
-    clear_synthetic_data()
+    clear_synthetic_data(source="command")
 
     assert list(Organization.objects.all()) == [real_clinic]
     assert Membership.objects.get().profile == therapist
@@ -288,11 +314,15 @@ def test_rows_are_synthetic_and_clearing_keeps_real_ones(demo_clinic):
 
 
 def test_a_second_run_gets_unique_slugs_and_undo_removes_only_its_own(demo_clinic):
-    second = generate(scenario_request("demo-clinic", seed=5, with_logins=False, checkins_per_user=1))
+    second = generate(
+        scenario_request("demo-clinic", seed=5, with_logins=False, checkins_per_user=1),
+        limits=command_limits(),
+        source="command",
+    )
 
     assert Organization.objects.count() == 6
     assert Organization.objects.filter(slug__startswith="kine-clinic-a").count() == 2
-    undo_run(demo_clinic.run_id)
+    undo_run(demo_clinic.run_id, source="command")
 
     assert set(Organization.objects.values_list("synthetic_run_id", flat=True)) == {second.run_id}
     assert Membership.objects.count() == 10

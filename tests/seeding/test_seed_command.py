@@ -1,17 +1,15 @@
 """The seed command's wiring: options to request, report to summary, errors to CommandError."""
 
-import os
 import re
-import subprocess
-import sys
+import shlex
 import uuid
 from datetime import date
 from io import StringIO
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db.models import Max
+from model_bakery import baker
 
 from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
@@ -27,7 +25,7 @@ def seed(arguments: str) -> tuple[str, str]:
 
 
 @pytest.mark.django_db
-def test_seed_prints_000s_statistics_the_seed_and_the_elapsed_time():
+def test_seed_prints_the_statistics_the_seed_and_the_elapsed_time():
     out, _ = seed(f"{SMALL_RUN} --seed 42")
 
     assert "Generated 5 patients and 2 therapists with 150 check-ins" in out
@@ -51,9 +49,9 @@ def test_seed_prints_000s_statistics_the_seed_and_the_elapsed_time():
 def test_seed_writes_progress_lines_to_stderr_when_not_a_terminal():
     out, err = seed(SMALL_RUN)
 
-    assert "profiles: 7/7 rows (100%)" in err
-    assert "checkins: 150/150 rows (100%)" in err
-    assert "rows (" not in out
+    assert "profiles: 7 rows" in err.splitlines()
+    assert "check-ins: 150 rows" in err.splitlines()
+    assert "check-ins: 150 rows" not in out
 
 
 @pytest.mark.django_db
@@ -84,33 +82,35 @@ def test_seed_passes_every_option_to_the_request():
     assert run.parameters["with_logins"] is True
     assert Profile.objects.filter(user__isnull=False).count() == 5
     assert CheckIn.objects.count() == 12
-    assert "Generated 3 patients, 1 therapists and 1 admins with 12 check-ins" in out
+    assert "Generated 3 patients, 1 therapist and 1 admin with 12 check-ins" in out
 
 
 @pytest.mark.django_db
 def test_seed_refuses_when_seeding_is_disabled(settings):
     settings.SEEDING_ENABLED = False
 
-    with pytest.raises(CommandError, match="Seeding is only allowed in development environment"):
+    with pytest.raises(CommandError, match=r"Seeding is only allowed in development environment\. .*DEBUG=true"):
         seed(SMALL_RUN)
     assert not Profile.objects.exists()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("arguments", "field"),
+    ("arguments", "message"),
     [
-        ("--checkins-per-user 0", "checkins_per_user"),
-        ("--patients -1", "patients_count"),
-        ("--patients 0 --therapists 0", "patients_count"),
-        ("--end-date 2999-01-01", "end_date"),
-        ("--locale xx_XX", "locale"),
-        ("--with-logins --no-input", "password"),
+        ("--checkins-per-user 0", "--checkins-per-user must be between 1 and 365; got 0."),
+        ("--patients -1", "--patients must be between 0 and 1000000; got -1."),
+        ("--patients 0 --therapists 0", "At least one of --patients or --therapists must be above zero."),
+        ("--end-date 2999-01-01", "--end-date must not be in the future; got 2999-01-01."),
+        ("--locale xx_XX", "--locale must be a Faker locale such as en_US or pt_BR; got 'xx_XX'."),
+        ("--with-logins --no-input", "--password is required when --with-logins is true, and only then."),
     ],
 )
-def test_seed_reports_invalid_input_as_a_command_error(arguments, field):
-    with pytest.raises(CommandError, match=f"(?s)Invalid request, nothing was written.*{field}"):
+def test_seed_reports_invalid_input_by_the_option_typed(arguments, message):
+    with pytest.raises(CommandError) as excinfo:
         seed(arguments)
+
+    assert str(excinfo.value) == f"Nothing was written: {message}"
     assert not SeedRun.objects.exists()
 
 
@@ -137,7 +137,7 @@ def test_seed_clear_replaces_the_synthetic_rows(real_patient):
 
     out, _ = seed("--patients 1 --therapists 0 --checkins-per-user 3 --clear --no-input")
 
-    assert re.search(r"cleared first\s+.*profiles=7", out)
+    assert re.search(r"^\s+cleared first\s+150 check-ins, 7 profiles$", out, re.MULTILINE)
     assert Profile.objects.filter(is_test_patient=True).count() == 1
     assert CheckIn.objects.count() == 4
     assert real_patient.check_ins.count() == 1
@@ -172,17 +172,136 @@ def test_seed_undo_of_a_malformed_run_id_is_a_command_error():
         seed("--undo not-a-run-id")
 
 
-def test_seed_from_the_command_line_exits_non_zero_on_bad_input(tmp_path):
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+@pytest.mark.django_db
+def test_seed_progress_lines_keep_the_first_total_and_end_on_the_rows_written():
+    _, err = seed("--scenario demo-clinic --patients 40 --therapists 10 --seed 3 --no-input")
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "seed", "--checkins-per-user", "0"],
-        cwd=django_settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    lines = [line for line in err.splitlines() if line.startswith("weekly availability")]
+    totals = {line.split("/")[1].split()[0] for line in lines if "/" in line}
+    assert len(totals) <= 1, lines
+    assert re.fullmatch(r"weekly availability: \d+ rows", lines[-1])
 
-    assert result.returncode != 0
-    assert "checkins_per_user must be between 1 and 365" in result.stderr
+
+@pytest.mark.django_db
+def test_seed_summary_reads_kinds_as_a_person_does():
+    out, _ = seed("--scenario demo-clinic --seed 3 --no-input")
+
+    rows = re.search(r"^\s*rows\s+(.*)$", out, re.MULTILINE).group(1)
+    assert "check-ins" in rows
+    assert "treatment plans" in rows
+    assert "weekly availability" in rows
+    assert "_" not in rows
+    assert " 0 " not in f" {rows} "
+
+
+@pytest.mark.django_db
+def test_seed_summary_ends_with_a_command_that_repeats_the_run():
+    out, _ = seed("--scenario demo-clinic --patients 4 --therapists 3 --checkins-per-user 5 --no-input")
+    first = SeedRun.objects.get()
+    names = sorted(Profile.objects.values_list("full_name", flat=True))
+    repeat = out.strip().splitlines()[-1].split("repeat with", 1)[1].strip()
+    arguments = shlex.split(repeat)
+    assert arguments[:3] == ["python", "manage.py", "seed"]
+    assert arguments[3:5] == ["--scenario", "demo-clinic"]
+    assert "--seed" in arguments
+    assert "--end-date" in arguments
+    seed(f"--undo {first.id}")
+
+    call_command("seed", *arguments[3:], "--no-input", stdout=StringIO(), stderr=StringIO())
+
+    assert sorted(Profile.objects.values_list("full_name", flat=True)) == names
+
+
+@pytest.mark.django_db
+def test_seed_records_the_effective_end_date_in_the_ledger():
+    seed("--patients 1 --therapists 0 --checkins-per-user 2")
+
+    assert SeedRun.objects.get().parameters["end_date"] == date.today().isoformat()
+
+
+def test_seed_help_shows_examples_and_limits(capsys):
+    with pytest.raises(SystemExit):
+        call_command("seed", "--help")
+
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "examples:" in help_text
+    assert "--scenario demo-clinic" in help_text
+    assert "0 to 1,000,000, default 2." in help_text
+    assert "SEEDING_MAX_PATIENTS" in help_text
+
+
+def test_seed_version_is_this_projects(capsys):
+    import seeding
+
+    with pytest.raises(SystemExit):
+        call_command("seed", "--version")
+
+    assert capsys.readouterr().out.strip() == seeding.__version__
+
+
+@pytest.mark.django_db
+def test_seed_undo_accepts_a_unique_prefix_of_the_run_id():
+    seed("--patients 1 --therapists 0")
+    run = SeedRun.objects.get()
+
+    out, _ = seed(f"--undo {str(run.id)[:8]}")
+
+    assert "Deleted" in out
+    assert not Profile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_clear_only_is_refused_while_real_rows_point_at_synthetic_ones():
+    seed("--patients 1 --therapists 0 --checkins-per-user 1")
+    synthetic = Profile.objects.get()
+    baker.make(CheckIn, user=synthetic, checkin_date=date(2020, 1, 1), mood=5, energy=5, anxiety=5, sleep_hours="7")
+
+    with pytest.raises(CommandError, match=r"(?s)Nothing was deleted.*check_ins.*--keep-referenced"):
+        seed("--clear-only --no-input")
+    assert Profile.objects.filter(pk=synthetic.pk).exists()
+
+    out, _ = seed("--clear-only --keep-referenced --no-input")
+
+    assert "Kept" in out
+    assert Profile.objects.filter(pk=synthetic.pk).exists()
+    assert CheckIn.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "arguments",
+    ["--undo 0123abcd --patients 50", "--clear-only --patients 5", "--clear-only --scenario demo-clinic"],
+)
+def test_seed_refuses_generation_options_in_a_deleting_mode(arguments):
+    seed("--patients 1 --therapists 0")
+
+    with pytest.raises(CommandError, match="generates nothing, so --"):
+        seed(arguments)
+    assert Profile.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_runs_lists_runs_newest_first_with_short_ids():
+    seed("--patients 1 --therapists 0")
+    seed("--patients 2 --therapists 0")
+    older, newer = SeedRun.objects.order_by("started_at")
+    out = StringIO()
+
+    call_command("seed_runs", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["id", "started", "kind", "status", "source", "error", "rows"]
+    assert lines[1].startswith(str(newer.id)[:8] + " ")
+    assert lines[2].startswith(str(older.id)[:8] + " ")
+    assert re.search(r"generate  succeeded  command  -\s+2 profiles, 60 check-ins$", lines[1])
+
+
+@pytest.mark.django_db
+def test_seed_runs_shows_the_error_of_a_failed_run():
+    baker.make(SeedRun, kind=SeedRun.Kind.GENERATE, status=SeedRun.Status.FAILED, error="The database refused it.")
+    out = StringIO()
+
+    call_command("seed_runs", stdout=out)
+
+    assert "failed" in out.getvalue()
+    assert "The database refused it." in out.getvalue()

@@ -21,7 +21,7 @@ DISABLED_MESSAGE = "Seeding is only allowed in development environment"
 def assert_invalid(request: SeedRequest, field: str, **kwargs) -> None:
     """generate() names the field, mentions every field the request got wrong, and writes nothing."""
     with pytest.raises(ValidationError) as excinfo:
-        generate(request, **kwargs)
+        generate(request, **kwargs, limits=command_limits(), source="command")
     messages = " ".join(excinfo.value.message_dict[field])
     wrong = {name for name, value in request.__dict__.items() if value != getattr(VALID, name)}
     assert all(name in messages for name in wrong), messages
@@ -90,20 +90,20 @@ def test_a_disabled_environment_refuses_to_generate(settings):
     settings.SEEDING_ENABLED = False
 
     with pytest.raises(SeedingDisabled, match=DISABLED_MESSAGE):
-        generate(VALID)
+        generate(VALID, limits=command_limits(), source="command")
     assert not SeedRun.objects.exists()
     assert not Profile.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_disabled_environment_refuses_to_clear_or_undo(settings):
-    report = generate(VALID)
+    report = generate(VALID, limits=command_limits(), source="command")
     settings.SEEDING_ENABLED = False
 
     with pytest.raises(SeedingDisabled, match=DISABLED_MESSAGE):
-        clear_synthetic_data()
+        clear_synthetic_data(source="command")
     with pytest.raises(SeedingDisabled, match=DISABLED_MESSAGE):
-        undo_run(report.run_id)
+        undo_run(report.run_id, source="command")
     assert Profile.objects.count() == 3
     assert CheckIn.objects.count() == 10
     assert SeedRun.objects.get().status == SeedRun.Status.SUCCEEDED
@@ -111,7 +111,11 @@ def test_a_disabled_environment_refuses_to_clear_or_undo(settings):
 
 @pytest.mark.django_db
 def test_pt_br_gives_portuguese_names_and_notes_with_ascii_emails():
-    generate(SeedRequest(patients_count=20, therapists_count=2, checkins_per_user=30, seed=3, locale="pt_BR"))
+    generate(
+        SeedRequest(patients_count=20, therapists_count=2, checkins_per_user=30, seed=3, locale="pt_BR"),
+        limits=command_limits(),
+        source="command",
+    )
 
     profiles = Profile.objects.all()
     for profile in profiles:

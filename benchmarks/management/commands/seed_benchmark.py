@@ -15,16 +15,18 @@ from benchmarks.runners import (
     BenchmarkPlan,
     run_benchmark,
 )
-from benchmarks.tools import RESEED, TOOLS
+from benchmarks.tools import DEFAULT_TOOLS, TOOLS, unavailable_tools
 from seeding.service import SeedingDisabled
 
 WARNING = "Benchmarking on database {name!r}: its synthetic rows are cleared again and again (real rows never are)."
+UNAVAILABLE_MESSAGE = "--tools: {tools} need PostgreSQL; on {vendor}, choose among {available}."
 
 
 class Command(BaseCommand):
     help = (
-        "Benchmark seeding (issue 7): rows/s of ours end to end beside Django bulk_create, model-bakery, "
-        "factory_boy and raw COPY writing the same rows, with our peak memory at each size."
+        "Benchmark seeding: rows/s of `manage.py seed` as a whole process beside the best loader of the same rows "
+        "(COPY with the foreign keys added back in one pass, COPY without them, COPY checking them row by row; "
+        "on SQLite executemany) and Django bulk_create, model-bakery and factory_boy, with our peak memory."
     )
 
     def add_arguments(self, parser):
@@ -39,23 +41,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tools",
             type=_tools,
-            default=TOOLS,
-            help=f"Comma-separated, from {','.join(TOOLS)},{RESEED} "
-            f"(default {','.join(TOOLS)}; {RESEED} = ours replacing an identical earlier run).",
+            help=f"Comma-separated, from {','.join(TOOLS)} (default on PostgreSQL "
+            f"{','.join(DEFAULT_TOOLS['postgresql'])}; on SQLite {','.join(DEFAULT_TOOLS['sqlite'])}; "
+            "reseed = ours replacing an identical earlier run; copy_* need PostgreSQL).",
         )
         parser.add_argument(
             "--baseline-max-rows",
             type=_positive,
             default=DEFAULT_BASELINE_MAX_ROWS,
             help="bulk_create, bakery and factory_boy are measured at most at this many check-ins, and that rate "
-            "is compared at larger sizes (default %(default)s).",
+            "is compared at larger sizes (default %(default)s); ours, COPY and executemany always at full size.",
         )
         parser.add_argument(
             "--scenario-size",
             type=int,
             default=DEFAULT_SCENARIO_SIZE,
-            help="003's demo-clinic run: this many patients, therapists and check-ins, seconds per table; "
-            "0 skips it (default %(default)s).",
+            help="The clinic scenario (demo-clinic): this many patients, therapists and check-ins, seconds per "
+            "table; 0 skips it (default %(default)s).",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Seed of every run (default %(default)s).")
         parser.add_argument("--json", type=Path, metavar="PATH", help="Also write the figures as JSON to PATH.")
@@ -63,9 +65,16 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default %(default)s).")
 
     def handle(self, *args, **options):
+        vendor = connections[options["database"]].vendor
+        tools = options["tools"] or DEFAULT_TOOLS[vendor]
+        if unavailable := unavailable_tools(tools, vendor):
+            available = ",".join(tool for tool in TOOLS if not unavailable_tools([tool], vendor))
+            raise CommandError(
+                UNAVAILABLE_MESSAGE.format(tools=",".join(unavailable), vendor=vendor, available=available)
+            )
         plan = BenchmarkPlan(
             sizes=(*options["sizes"], TEN_MILLION) if options["include_10m"] else options["sizes"],
-            tools=options["tools"],
+            tools=tools,
             baseline_max_rows=options["baseline_max_rows"],
             scenario_size=options["scenario_size"],
             seed=options["seed"],
@@ -106,7 +115,6 @@ def _positive(text: str) -> int:
 
 def _tools(text: str) -> tuple[str, ...]:
     tools = tuple(part.strip() for part in text.split(","))
-    unknown = set(tools) - {*TOOLS, RESEED}
-    if unknown:
-        raise argparse.ArgumentTypeError(f"tools must be among {', '.join((*TOOLS, RESEED))}; got {text!r}.")
+    if set(tools) - set(TOOLS):
+        raise argparse.ArgumentTypeError(f"tools must be among {', '.join(TOOLS)}; got {text!r}.")
     return tools
