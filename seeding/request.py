@@ -140,9 +140,13 @@ def count_noun(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def describe_counts(counts: Mapping[str, int]) -> str:
-    """Row counts by kind as a person reads them, zero counts left out: '7 profiles, 150 check-ins'."""
+    """Row counts by kind as a person reads them, zero counts left out: '7 profiles, 150 check-ins'.
+
+    Kinds come in KIND_LABELS' order (PostgreSQL's JSON keeps no key order), any others after them.
+    """
+    order = {kind: position for position, kind in enumerate(KIND_LABELS)}
     parts = []
-    for kind, count in counts.items():
+    for kind, count in sorted(counts.items(), key=lambda item: order.get(item[0], len(order))):
         if count:
             singular, plural = KIND_LABELS.get(kind, (kind.replace("_", " "),) * 2)
             parts.append(count_noun(count, singular, plural))

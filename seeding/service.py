@@ -410,8 +410,8 @@ def _failure(entry: SeedRun, using: str, exc: BaseException) -> BaseException:
         status, error = SeedRun.Status.INTERRUPTED, INTERRUPTED_MESSAGE.format(reason=type(exc).__name__)
     else:
         status, error = SeedRun.Status.FAILED, str(exc) if expected else f"{type(exc).__name__}: {exc}"
-    if expected:
-        logger.warning("Seeding %s %s refused: %s", entry.kind, entry.id, exc)
+    if expected or status == SeedRun.Status.INTERRUPTED:  # a refusal or a stop asked for, not a bug
+        logger.warning("Seeding %s %s stopped: %s", entry.kind, entry.id, error)
     else:
         logger.error("Seeding %s %s failed", entry.kind, entry.id, exc_info=exc)
     try:
@@ -475,7 +475,15 @@ def _is_alive(run: SeedRun, using: str) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(run.pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed process whose parent has not collected it yet still answers kill(pid, 0)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _lock_key(run_id: UUID) -> int:

@@ -103,10 +103,11 @@ class Calendar:
             if not is_available:
                 self.unavailable[offset].append(slot)
         self.booked: dict[int, list[Slot]] = defaultdict(list)
+        self.first_weekday = ctx.end_date.weekday()
         self.days = [offset for offset in range(1 - PAST_DAYS, FUTURE_DAYS + 1) if self.windows[self.weekday(offset)]]
 
     def weekday(self, offset: int) -> int:
-        return (self.end_date + timedelta(days=offset)).weekday()
+        return (self.first_weekday + offset) % 7
 
     def fits(self, offset: int, slot: Slot) -> bool:
         return not appointment_conflicts(
@@ -158,10 +159,17 @@ def _random_slot(rng, window: Slot) -> Slot | None:
     return _clock(start), _clock(start + duration)
 
 
-def _stamp(day: date, moment: time) -> str:
+def _stamp(day: date, moment: time, zone) -> str:
     # Availability is wall-clock time where the clinic is; the column holds UTC, as Django writes it.
-    local = datetime.combine(day, moment, tzinfo=timezone.get_default_timezone())
-    return local.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    if zone is UTC:
+        return f"{day.isoformat()} {moment.isoformat()}"
+    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _zone():
+    """The clinic's time zone (TIME_ZONE); UTC itself when it is UTC, which needs no conversion."""
+    zone = timezone.get_default_timezone()
+    return UTC if getattr(zone, "key", None) in ("UTC", "Etc/UTC") else zone
 
 
 def note_phrases(ctx: RunContext) -> dict[str, tuple[str, ...]]:
@@ -179,12 +187,17 @@ def note_phrases(ctx: RunContext) -> dict[str, tuple[str, ...]]:
 
 
 def _rows(ctx: RunContext, therapist: int):
+    patients = patients_of(ctx, therapist)
+    if not patients:
+        return
     rng = ctx.rng("appointments", therapist)
     calendar = Calendar(ctx, therapist)
     organization = organization_id(ctx, therapist_organization(ctx, therapist))
+    therapist_key = therapist_id(ctx, therapist)
     notes = note_phrases(ctx)
+    zone = _zone()
     unplaced = 0
-    for patient in patients_of(ctx, therapist):
+    for patient in patients:
         patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
         patient_days: set[int] = set()
         for _ in range(ctx.request.appointments_per_patient):
@@ -198,11 +211,11 @@ def _rows(ctx: RunContext, therapist: int):
             is_past = offset <= 0
             status = rng.choices(PAST_STATUSES, PAST_STATUS_WEIGHTS)[0] if is_past else Appointment.Status.SCHEDULED
             yield (
-                therapist_id(ctx, therapist),
+                therapist_key,
                 patient_id,
                 organization,
-                _stamp(day, start),
-                _stamp(day, end),
+                _stamp(day, start, zone),
+                _stamp(day, end, zone),
                 status.value,
                 rng.choice(notes[status]),
             )

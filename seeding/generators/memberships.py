@@ -9,19 +9,39 @@ from seeding.generators.organizations import (
     patient_blocks,
     therapist_blocks,
 )
-from seeding.generators.profiles import profile_identity
+from seeding.generators.profiles import listed_person, profile_identity
 from seeding.generators.registry import EntityGenerator, register
+
+
+def listed_organization(ctx: RunContext, role: str, index: int) -> int | None:
+    """The organization index a listed person asked for (by slug), or None to place them by weight."""
+    person = listed_person(ctx, role, index)
+    if person is None or not person.organization:
+        return None
+    return [spec.slug for spec in ctx.request.organizations].index(person.organization)
 
 
 def therapist_organization(ctx: RunContext, therapist: int) -> int:
     """The index (in the request) of the organization a therapist works in."""
-    return block_of(therapist_blocks(ctx), therapist)
+    listed = listed_organization(ctx, Profile.Role.THERAPIST, therapist)
+    return block_of(therapist_blocks(ctx), therapist) if listed is None else listed
+
+
+def therapists_of(ctx: RunContext, organization: int) -> list[int]:
+    """The therapists working in an organization, computed once per run."""
+    by_organization = ctx.cache.get("therapists_by_organization")
+    if by_organization is None:
+        by_organization = ctx.cache["therapists_by_organization"] = {}
+        for therapist in range(ctx.request.therapists_count):
+            by_organization.setdefault(therapist_organization(ctx, therapist), []).append(therapist)
+    return by_organization.get(organization, [])
 
 
 def patient_placement(ctx: RunContext, patient: int) -> tuple[int, int]:
     """The organization index of a patient and the index of their therapist, one of that organization's."""
-    organization = block_of(patient_blocks(ctx), patient)
-    therapist = ctx.rng("enrollment", patient).choice(therapist_blocks(ctx)[organization])
+    listed = listed_organization(ctx, Profile.Role.PATIENT, patient)
+    organization = block_of(patient_blocks(ctx), patient) if listed is None else listed
+    therapist = ctx.rng("enrollment", patient).choice(therapists_of(ctx, organization))
     return organization, therapist
 
 
@@ -39,8 +59,10 @@ def _membership_rows(ctx: RunContext, unit: int):
         organization = organization_id(ctx, therapist_organization(ctx, unit))
         yield (therapist_id(ctx, unit), organization, Membership.Role.THERAPIST.value)
     else:
-        profile = profile_identity(ctx, Profile.Role.ADMIN, unit - therapists)
-        yield (profile.id.hex, organization_id(ctx, 0), Membership.Role.ADMIN.value)
+        admin = unit - therapists
+        organization = listed_organization(ctx, Profile.Role.ADMIN, admin) or 0
+        profile = profile_identity(ctx, Profile.Role.ADMIN, admin)
+        yield (profile.id.hex, organization_id(ctx, organization), Membership.Role.ADMIN.value)
 
 
 def _enrollment_rows(ctx: RunContext, patient: int):

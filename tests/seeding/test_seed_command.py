@@ -137,7 +137,7 @@ def test_seed_clear_replaces_the_synthetic_rows(real_patient):
 
     out, _ = seed("--patients 1 --therapists 0 --checkins-per-user 3 --clear --no-input")
 
-    assert re.search(r"^\s+cleared first\s+150 check-ins, 7 profiles$", out, re.MULTILINE)
+    assert re.search(r"^\s+cleared first\s+7 profiles, 150 check-ins$", out, re.MULTILINE)
     assert Profile.objects.filter(is_test_patient=True).count() == 1
     assert CheckIn.objects.count() == 4
     assert real_patient.check_ins.count() == 1

@@ -16,6 +16,7 @@ from seeding.management.command_line import ENABLE_HINT, OPTION_OF_FIELD, repeat
 from seeding.management.database import ensure_database_ready
 from seeding.management.progress import ProgressPrinter
 from seeding.models import SeedRun
+from seeding.people import read_people, request_with_people
 from seeding.request import (
     API_LIMITS,
     MOOD_PATTERNS,
@@ -62,6 +63,7 @@ GENERATION_OPTIONS = [
     "with_logins",
     "password",
     "appointments_per_patient",
+    "people",
 ]
 # A field's value came from one of these options (the rest come from the scenario or the defaults).
 DEST_OF_FIELD = {
@@ -117,6 +119,12 @@ class Command(BaseCommand):
         parser.add_argument("--checkin-adherence", type=float, metavar="SHARE", help=help_of("checkin_adherence"))
         parser.add_argument("--mood-pattern", choices=MOOD_PATTERNS, help=help_of("mood_pattern"))
         parser.add_argument("--appointments-per-patient", type=int, help=help_of("appointments_per_patient"))
+        parser.add_argument(
+            "--people",
+            metavar="FILE",
+            help="People to add, from a .csv file (with a header) or a .json list: email, full_name, role, and "
+            "optionally mood_pattern, checkins_from, checkins_to, organization. Checked as a whole first.",
+        )
         parser.add_argument("--clear", action="store_true", default=None, help=help_of("clear_db"))
         parser.add_argument("--seed", type=int, help=help_of("seed"))
         parser.add_argument("--locale", help=help_of("locale"))
@@ -216,6 +224,8 @@ class Command(BaseCommand):
             password=options["password"] or None,
             appointments_per_patient=options["appointments_per_patient"],
         )
+        if options["people"]:
+            request = request_with_people(request, read_people(options["people"], request, using=options["database"]))
         if request.with_logins and not request.password and options["interactive"] and sys.stdin.isatty():
             request = replace(request, password=_ask_password())
         return request
