@@ -356,21 +356,26 @@ def _correlation(pairs: Sequence[tuple[float, float]]) -> float:
 
 def lagged_pairs(history: list[Day], lag: int, first: str = "mood", second: str = "mood") -> list[tuple]:
     """(a value on a day, a value `lag` days later) for every two check-ins that far apart."""
-    by_date = {day.date: day for day in history}
-    later = timedelta(days=lag)
-    return [(getattr(d, first), getattr(by_date[d.date + later], second)) for d in history if d.date + later in by_date]
+    start = history[0].date.toordinal()
+    span = history[-1].date.toordinal() - start + 1
+    firsts: list = [None] * span
+    seconds: list = [None] * span
+    for day in history:
+        position = day.date.toordinal() - start
+        firsts[position], seconds[position] = getattr(day, first), getattr(day, second)
+    return [(a, b) for a, b in zip(firsts, seconds[lag:], strict=False) if a is not None and b is not None]
 
 
 def mean_autocorrelation(patients: list[list[Day]], lag: int) -> float:
-    return statistics.mean(_correlation(lagged_pairs(history, lag)) for history in patients)
+    return statistics.fmean(_correlation(lagged_pairs(history, lag)) for history in patients)
 
 
 def _mean_mood(patients):
-    return statistics.mean(day.mood for history in patients for day in history)
+    return statistics.fmean(day.mood for history in patients for day in history)
 
 
 def _spread(patients):
-    return statistics.mean(statistics.pstdev([day.mood for day in history]) for history in patients)
+    return statistics.fmean(statistics.pstdev([day.mood for day in history]) for history in patients)
 
 
 def weekend_lift(patients) -> float:
@@ -380,8 +385,8 @@ def weekend_lift(patients) -> float:
         weekend = [day.mood for day in history if day.date.weekday() >= 4]
         weekdays = [day.mood for day in history if day.date.weekday() < 4]
         if weekend and weekdays:
-            lifts.append(statistics.mean(weekend) - statistics.mean(weekdays))
-    return statistics.mean(lifts)
+            lifts.append(statistics.fmean(weekend) - statistics.fmean(weekdays))
+    return statistics.fmean(lifts)
 
 
 def _pooled_correlation(first: str, second: str) -> Callable[[list[list[Day]]], float]:
@@ -393,8 +398,8 @@ def _pooled_correlation(first: str, second: str) -> Callable[[list[list[Day]]], 
 
 def _sleep_lead(patients) -> float:
     """How much more the night's sleep goes with the day's mood than the day's mood with the next night's sleep."""
-    same_day = statistics.mean(_correlation(lagged_pairs(h, 0, "sleep", "mood")) for h in patients)
-    next_night = statistics.mean(_correlation(lagged_pairs(h, 1, "mood", "sleep")) for h in patients)
+    same_day = statistics.fmean(_correlation(lagged_pairs(h, 0, "sleep", "mood")) for h in patients)
+    next_night = statistics.fmean(_correlation(lagged_pairs(h, 1, "mood", "sleep")) for h in patients)
     return same_day - next_night
 
 
@@ -504,7 +509,7 @@ class Realism:
         ]
         target = self.request.checkin_adherence
         tolerance = 0.0 if target >= 1 else 0.06
-        value = statistics.mean(shares) if shares else target
+        value = statistics.fmean(shares) if shares else target
         return self._within("adherence (share of days with a check-in)", value, target - tolerance, target + tolerance)
 
     def _treatment(self) -> list[Check]:
@@ -522,7 +527,7 @@ class Realism:
                     first = [d.mood for d in days if d.date < start + timedelta(days=14)]
                     last = [d.mood for d in days if d.date > end - timedelta(days=14)]
                     if len(first) >= 7 and len(last) >= 7:
-                        completed.append(statistics.mean(last) - statistics.mean(first))
+                        completed.append(statistics.fmean(last) - statistics.fmean(first))
                 elif status in (TreatmentPlan.Status.CANCELLED, TreatmentPlan.Status.PAUSED):
                     held.append(_drift(days, start))
         checks = []
@@ -534,7 +539,7 @@ class Realism:
             if len(values) < TREATMENT_MIN_PLANS:
                 self.skipped.append(f"{name}: needs {TREATMENT_MIN_PLANS} plans of stable patients with check-ins")
             else:
-                checks.append(self._within(name, statistics.mean(values), low, high))
+                checks.append(self._within(name, statistics.fmean(values), low, high))
         return checks
 
     def pictures(self) -> list[PatternPictures]:
@@ -559,7 +564,7 @@ class Realism:
                         mean_autocorrelation(long_enough, lag) if long_enough else 0.0 for lag in AUTOCORRELATION_LAGS
                     ),
                     weekday_means=tuple(
-                        statistics.mean(by_weekday[weekday]) if by_weekday[weekday] else 0.0 for weekday in range(7)
+                        statistics.fmean(by_weekday[weekday]) if by_weekday[weekday] else 0.0 for weekday in range(7)
                     ),
                     examples=tuple(
                         tuple((day.date, day.mood) for day in history[-EXAMPLE_DAYS:])

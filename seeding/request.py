@@ -231,6 +231,8 @@ class SeedRequest:
     checkin_adherence: float = 1.0
     mood_pattern: str = "stable"
     clear_db: bool = False
+    # The scenario the request came from (a built-in name or a file), recorded so the run can be repeated.
+    scenario: str | None = None
     # With clear_db: keep the synthetic rows that real rows point at, instead of refusing to clear.
     keep_referenced: bool = False
     seed: int | None = None
@@ -423,4 +425,3 @@ def serialize_request(request: SeedRequest) -> dict:
     return parameters
 
 
-request_parameters = serialize_request  # the former name, until its last importer reads the new one

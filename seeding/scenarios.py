@@ -76,7 +76,7 @@ def scenario_request(scenario: str | None = None, **overrides: object) -> SeedRe
     given = {name: value for name, value in overrides.items() if value is not None}
     if given.get("with_logins") is False and "password" not in given:
         values.pop("password", None)  # the scenario's password belongs to the logins just switched off
-    return SeedRequest(**(values | given))
+    return SeedRequest(**(values | given | ({"scenario": scenario} if scenario else {})))
 
 
 def _scenario_values(path: Path, table: dict) -> dict[str, object]:

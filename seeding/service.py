@@ -23,7 +23,7 @@ from seeding.context import RunContext
 from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generation_order
 from seeding.models import SeedRun
 from seeding.ownership import RUN_FIELD, Blocker, Scope, find_blockers, referenced_rows
-from seeding.request import Limits, SeedRequest, describe_counts, request_parameters
+from seeding.request import Limits, SeedRequest, describe_counts, serialize_request
 from seeding.writers import UnstorableText, is_unique_violation, write_rows
 
 logger = logging.getLogger(__name__)
@@ -148,13 +148,17 @@ class SeedReport:
     @property
     def message(self) -> str:
         """The API's wording: 'Generated 5 patients and 2 therapists with 150 check-ins'."""
-        people = [f"{self.patients_created} patients", f"{self.therapists_created} therapists"]
+        people = [_people(self.patients_created, "patient"), _people(self.therapists_created, "therapist")]
         if self.admins_created:
-            people.append(f"{self.admins_created} admins")
+            people.append(_people(self.admins_created, "admin"))
         return f"Generated {', '.join(people[:-1])} and {people[-1]} with {self.total_checkins} check-ins"
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def _people(count: int, role: str) -> str:
+    return f"{count} {role}{'' if count == 1 else 's'}"
 
 
 def is_seeding_enabled() -> bool:
@@ -190,7 +194,7 @@ def generate(
     clock = time.perf_counter()
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
     end_date = request.end_date or timezone.localdate()
-    parameters = request_parameters(request) | {"end_date": end_date.isoformat()}
+    parameters = serialize_request(request) | {"end_date": end_date.isoformat()}
     with _recorded(using, kind=SeedRun.Kind.GENERATE, source=source, requested_by=requested_by, seed=seed,
                    parameters=parameters) as run:  # fmt: skip
         ctx = RunContext.for_request(request, seed=seed, run_id=run.id, end_date=end_date)
@@ -410,8 +414,8 @@ def _failure(entry: SeedRun, using: str, exc: BaseException) -> BaseException:
         status, error = SeedRun.Status.INTERRUPTED, INTERRUPTED_MESSAGE.format(reason=type(exc).__name__)
     else:
         status, error = SeedRun.Status.FAILED, str(exc) if expected else f"{type(exc).__name__}: {exc}"
-    if expected or status == SeedRun.Status.INTERRUPTED:  # a refusal or a stop asked for, not a bug
-        logger.warning("Seeding %s %s stopped: %s", entry.kind, entry.id, error)
+    if expected or status == SeedRun.Status.INTERRUPTED:  # a refusal or a stop asked for: the ledger says it
+        logger.info("Seeding %s %s stopped: %s", entry.kind, entry.id, error)
     else:
         logger.error("Seeding %s %s failed", entry.kind, entry.id, exc_info=exc)
     try:

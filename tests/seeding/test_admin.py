@@ -329,7 +329,7 @@ def test_confirmation_lists_real_rows_in_the_way_and_offers_no_plain_delete(admi
     assert "Real rows stand in the way" in page.text
     assert f"first ids {real.pk}" in page.text
     assert 'name="keep_referenced" required' in page.text
-    assert "Yes, I’m sure" not in page.text
+    assert "Yes, I\u2019m sure" not in page.text
     assert "Nothing was deleted" in _messages(refused)[0]
     assert Profile.objects.count() == 3
 

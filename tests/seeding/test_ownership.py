@@ -63,7 +63,7 @@ def real_world(clinic_run):
 
 @pytest.fixture
 def people(clinic_run):
-    """A real superuser with admin history, a developer's own login on a synthetic profile, a hand-made flagged profile."""
+    """A superuser with admin history, a developer's own login on a synthetic profile, a hand-made flagged one."""
     superuser = User.objects.create_superuser("root", "root@clinic.test", "pw")
     LogEntry.objects.create(
         user=superuser, content_type=ContentType.objects.get_for_model(Profile), object_id="1",

@@ -148,11 +148,11 @@ def test_a_bad_scenario_file_gets_an_error_naming_the_line_or_key(scenario_file,
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ('patients_count = "ten"\n', "patients_count: patients_count must be a whole number"),
-        ("templates_per_therapist = [5, 3]\n", "templates_per_therapist: templates_per_therapist must be a pair"),
+        ('patients_count = "ten"\n', "patients_count must be a whole number"),
+        ("templates_per_therapist = [5, 3]\n", "templates_per_therapist must be a pair"),
         (
             '[[organizations]]\nname = "A"\nslug = "a"\n[[organizations]]\nname = "B"\nslug = "a"\n',
-            "organizations: organizations[1].slug 'a' repeats",
+            "organizations[1].slug 'a' repeats",
         ),
     ],
 )

@@ -21,7 +21,7 @@ DISABLED_MESSAGE = "Seeding is only allowed in development environment"
 def assert_invalid(request: SeedRequest, field: str, **kwargs) -> None:
     """generate() names the field, mentions every field the request got wrong, and writes nothing."""
     with pytest.raises(ValidationError) as excinfo:
-        generate(request, **kwargs, limits=command_limits(), source="command")
+        generate(request, **({"limits": command_limits()} | kwargs), source="command")
     messages = " ".join(excinfo.value.message_dict[field])
     wrong = {name for name, value in request.__dict__.items() if value != getattr(VALID, name)}
     assert all(name in messages for name in wrong), messages
