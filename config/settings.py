@@ -230,14 +230,15 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
 }
 
-# Every error, 500s with their tracebacks, to stderr, whatever DEBUG says.
+# Every error, 500s and failed runs with their tracebacks, to stderr, whatever DEBUG says. Refusals
+# (4xx, a blocked clear, an interrupted run) are answered to the user and stay out of the log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": "WARNING"},
-    "loggers": {"django": {"handlers": [], "level": "WARNING", "propagate": True}},
+    "root": {"handlers": ["stderr"], "level": "ERROR"},
+    "loggers": {"django": {"handlers": [], "level": "ERROR", "propagate": True}},
 }
 
 if not DEBUG:

@@ -44,7 +44,7 @@ def test_benchmark_reports_every_tool_writing_the_same_rows_and_keeps_real_ones(
     assert {"database", "python", "django", "cpu_count", "cpu_model"} <= set(figures["environment"])
     scenario = clinic_scenario_request(20, seed=1, end_date=date.today())
     assert figures["scenario"]["rows"]["profiles"] == 40 + scenario.admins_count  # 20 patients, 20 therapists
-    assert all(line in table for line in ("300 check-ins: 1 patients x 300 days", "Clinic scenario"))
+    assert all(line in table for line in ("300 check-ins: 1 patient x 300 days", "Clinic scenario"))
     assert all(any(line.startswith(f"{tool} ") for line in table.splitlines()) for tool in TOOLS)
     assert "of the real limit" in next(line for line in table.splitlines() if line.startswith(TOOLS[1]))
     assert not any(count_synthetic_data().values())

@@ -32,7 +32,7 @@ def test_admin_generates_charts_and_deletes_test_data(live_server, page, screens
     page.click("input[value=Generate]")
 
     expect(page.locator(".messagelist .success")).to_contain_text(
-        "Generated 3 patients and 1 therapists with 30 check-ins"
+        "Generated 3 patients and 1 therapist with 30 check-ins"
     )
     expect(page.locator("#result_list tbody tr")).to_have_count(5)
     screenshot("03-generated")
@@ -49,12 +49,12 @@ def test_admin_generates_charts_and_deletes_test_data(live_server, page, screens
 
     page.goto(profiles)
     page.click("text=Delete test data")
-    expect(page.locator("#content")).to_contain_text("Profiles: 4")
-    expect(page.locator("#content")).to_contain_text("Checkins: 30")
+    expect(page.locator("#content")).to_contain_text("4 profiles")
+    expect(page.locator("#content")).to_contain_text("30 check-ins")
     screenshot("05-delete-confirmation")
     page.click("input[type=submit][value^=Yes]")
 
-    expect(page.locator(".messagelist .success")).to_contain_text("Deleted 30 checkins, 4 profiles.")
+    expect(page.locator(".messagelist .success")).to_contain_text("Deleted 4 profiles, 30 check-ins.")
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     expect(page.locator("#result_list")).to_contain_text(real_patient.email)
     screenshot("06-deleted")

@@ -70,7 +70,7 @@ def test_000_examples_replayed_with_a_real_jwt_then_section_4_sql(real_patient, 
 
     second = post_json(client, EXAMPLE_CLEAR_AND_CREATE)
     assert second.status_code == 200, second.json()
-    assert second.json()["message"] == "Generated 3 patients and 1 therapists with 45 check-ins"
+    assert second.json()["message"] == "Generated 3 patients and 1 therapist with 45 check-ins"
     assert sql(COUNT_PROFILES_BY_ROLE) == {"patient": 3, "therapist": 1}
     assert sql(COUNT_CHECK_INS_BY_ROLE) == {"patient": 45, "therapist": 0}
 
@@ -127,7 +127,7 @@ def test_admins_created_is_reported_only_when_admins_were_asked_for(admin_api):
     assert "admins_created" not in without["statistics"]
     assert with_admins["statistics"]["admins_created"] == 2
     assert with_admins["statistics"]["users_created"] == 4
-    assert with_admins["message"] == "Generated 1 patients, 1 therapists and 2 admins with 30 check-ins"
+    assert with_admins["message"] == "Generated 1 patient, 1 therapist and 2 admins with 30 check-ins"
 
 
 @pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_empty_body_uses_000_defaults(admin_api):
     response = post_json(admin_api, {})
 
     assert response.status_code == 200
-    assert response.json()["message"] == "Generated 2 patients and 1 therapists with 60 check-ins"
+    assert response.json()["message"] == "Generated 2 patients and 1 therapist with 60 check-ins"
     assert response.json()["statistics"]["mood_pattern"] == "stable"
 
 
@@ -377,7 +377,7 @@ def test_undoing_a_run_twice_is_a_409(admin_api):
 def test_concurrent_requests_all_succeed_with_exact_totals_and_no_duplicate_emails():
     clients = []
     for index in range(6):
-        user = make_user(f"staff{index}", is_staff=True)
+        user = make_user(f"staff{index}", is_staff=True, is_superuser=True)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwt_for(user)}")
         clients.append(client)

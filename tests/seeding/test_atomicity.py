@@ -1,13 +1,12 @@
 """A run that fails part-way leaves the database exactly as it was, and the ledger says why."""
 
 import pytest
-from django.apps import apps
-from django.contrib.auth import get_user_model
 
 from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
 from seeding.request import SeedRequest, command_limits
 from seeding.service import Progress, generate
+from tests.conftest import database_rows
 
 REQUEST = SeedRequest(
     patients_count=5, therapists_count=2, checkins_per_user=30, seed=3, with_logins=True, password="pw-123"
@@ -36,12 +35,6 @@ class FaultyProgress:
                 CheckIn.objects.filter(user__is_test_patient=True).count(),
             )
             raise InjectedFault("injected fault")
-
-
-def database_rows() -> dict[str, list[dict]]:
-    """Every row of every clinic table and of auth_user, column by column."""
-    models = [*apps.get_app_config("clinic").get_models(), get_user_model()]
-    return {model._meta.db_table: list(model.objects.order_by("pk").values()) for model in models}
 
 
 @pytest.mark.django_db

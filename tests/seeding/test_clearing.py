@@ -4,7 +4,6 @@ import uuid
 from dataclasses import replace
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from model_bakery import baker
 
@@ -19,6 +18,7 @@ from seeding.service import (
     generate,
     undo_run,
 )
+from tests.conftest import database_rows
 
 User = get_user_model()
 REQUEST = SeedRequest(
@@ -28,12 +28,6 @@ REQUEST = SeedRequest(
 
 def seeded(seed: int, **overrides) -> SeedRequest:
     return replace(REQUEST, seed=seed, **overrides)
-
-
-def database_rows() -> dict[str, list[dict]]:
-    """Every row of every clinic table and of auth_user, column by column."""
-    models = [*apps.get_app_config("clinic").get_models(), User]
-    return {model._meta.db_table: list(model.objects.order_by("pk").values()) for model in models}
 
 
 def run_rows(run_id: uuid.UUID) -> tuple[list[dict], list[dict], list[dict]]:

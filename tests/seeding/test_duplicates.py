@@ -5,7 +5,6 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from model_bakery import baker
@@ -16,6 +15,7 @@ from seeding.generators.profiles import ProfileIdentity, profile_identity
 from seeding.models import SeedRun
 from seeding.request import SeedRequest, command_limits
 from seeding.service import SeedingConflict, generate
+from tests.conftest import database_rows
 
 REQUEST = SeedRequest(patients_count=5, therapists_count=2, checkins_per_user=30, seed=21, end_date=date(2026, 1, 31))
 ONE_SYNTHETIC_PROFILE_PER_ROLE = (
@@ -27,12 +27,6 @@ def planned_identity(request: SeedRequest, role: str, index: int) -> ProfileIden
     """The identity the run will give this profile, rebuilt the way generate() builds it."""
     ctx = RunContext.for_request(request, seed=request.seed, run_id=uuid4())
     return profile_identity(ctx, role, index)
-
-
-def database_rows() -> dict[str, list[dict]]:
-    """Every row of every clinic table and of auth_user, column by column."""
-    models = [*apps.get_app_config("clinic").get_models(), get_user_model()]
-    return {model._meta.db_table: list(model.objects.order_by("pk").values()) for model in models}
 
 
 def assert_exact_counts() -> None:

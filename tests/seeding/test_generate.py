@@ -47,7 +47,7 @@ def test_generate_reports_what_it_wrote():
     assert report.users_created == 6
     assert report.rows["profiles"] == 6
     assert report.total_checkins == 30
-    assert report.message == "Generated 3 patients, 2 therapists and 1 admins with 30 check-ins"
+    assert report.message == "Generated 3 patients, 2 therapists and 1 admin with 30 check-ins"
     assert set(report.user_ids) == {str(pk) for pk in Profile.objects.values_list("id", flat=True)}
     assert report.end_date == timezone.localdate()
 

@@ -341,7 +341,7 @@ def test_a_second_run_gets_unique_slugs_and_undo_removes_only_its_own(demo_clini
         (
             (OrganizationSpec("A", "a"), OrganizationSpec("B", "b", therapist_weight=0)),
             {},
-            "organizations[1] (b) gets 1 patients but no therapist",
+            "organizations[1] (b) gets 1 patient but no therapist",
         ),
         ((OrganizationSpec("A", "a"),), {"therapists_count": 0}, "organizations[0] (a) gets 2 patients"),
     ],
