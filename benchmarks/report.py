@@ -12,6 +12,7 @@ from django.db import connections
 
 from benchmarks.runners import BenchmarkResult, SizeResult
 from benchmarks.tools import OURS, REAL_LIMIT, TOOL_DESCRIPTIONS, Measurement
+from seeding.request import count_noun
 
 PACKAGES = ("psycopg", "model-bakery", "factory-boy", "faker")
 DEFINITIONS = (
@@ -87,7 +88,8 @@ def report_as_json(result: BenchmarkResult, env: dict) -> dict:
 def _size_table(size: SizeResult, baseline_max_rows: int, vendor: str) -> list[str]:
     request = size.request
     lines = [
-        f"{size.size:,} check-ins: {request.patients_count:,} patients x {request.checkins_per_user} days, 1 therapist",
+        f"{size.size:,} check-ins: {count_noun(request.patients_count, 'patient')} x {request.checkins_per_user} days, "
+        "1 therapist",
         f"{'tool':<13} {'rows':>11} {'seconds':>9} {'rows/s':>11}  ours is",
     ]
     is_capped = False

@@ -73,8 +73,7 @@ DUPLICATE_SLUG_MESSAGE = (
 )
 WEIGHT_TOTAL_MESSAGE = "organizations: the {weight} values add up to 0, so the {count} {people} have nowhere to go."
 NO_THERAPIST_MESSAGE = (
-    "organizations[{index}] ({slug}) gets {patients} patients but no therapist; "
-    "raise its therapist_weight or therapists_count."
+    "organizations[{index}] ({slug}) gets {patients} but no therapist; raise its therapist_weight or therapists_count."
 )
 APPOINTMENTS_WITHOUT_ORGANIZATIONS_MESSAGE = (
     "appointments_per_patient needs organizations (a clinic scenario such as demo-clinic): "
@@ -370,7 +369,9 @@ class SeedRequest:
         patients = split_by_weight(self.patients_count, [s.patient_weight for s in self.organizations])
         for index, spec in enumerate(self.organizations):
             if patients[index] and not therapists[index]:
-                yield NO_THERAPIST_MESSAGE.format(index=index, slug=spec.slug, patients=patients[index])
+                yield NO_THERAPIST_MESSAGE.format(
+                    index=index, slug=spec.slug, patients=count_noun(patients[index], "patient")
+                )
 
 
 def split_by_weight(total: int, weights: Sequence[int]) -> list[int]:
@@ -423,5 +424,3 @@ def serialize_request(request: SeedRequest) -> dict:
         for person in parameters["people"]
     ]
     return parameters
-
-
