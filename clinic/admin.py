@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from clinic.charts import checkin_chart_svg
 from clinic.models import (
     Appointment,
     AvailabilityException,
@@ -49,6 +50,7 @@ class ProfileAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "synthetic_run_id", "created_at", "updated_at"]
     raw_id_fields = ["user"]
     date_hierarchy = "created_at"
+    change_form_template = "admin/clinic/profile_change_form.html"
 
     def get_inlines(self, request, obj):
         inlines = {
@@ -56,6 +58,11 @@ class ProfileAdmin(admin.ModelAdmin):
             Profile.Role.PATIENT: [PatientAppointmentInline],
         }
         return [*super().get_inlines(request, obj), *inlines.get(obj.role if obj else None, [])]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.role == Profile.Role.PATIENT:
+            context["checkin_chart"] = checkin_chart_svg(obj.check_ins.order_by("checkin_date"))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(CheckIn)

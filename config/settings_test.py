@@ -1,4 +1,5 @@
-"""Test settings: only what makes the suite faster, never different behaviour."""
+"""Test settings: the project's settings with DEBUG on, as on a developer's machine (so seeding is
+enabled and the database guard accepts pytest's test_* databases), and a fast password hasher."""
 
 import os
 

@@ -19,7 +19,6 @@ from django.utils.html import format_html
 
 from clinic.admin import ProfileAdmin
 from clinic.models import Profile
-from seeding.charts import checkin_chart_svg
 from seeding.forms import LIMITS, SeedForm
 from seeding.management.command_line import repeat_command
 from seeding.models import SeedRun
@@ -54,7 +53,6 @@ admin.site.unregister(Profile)
 class SeedingProfileAdmin(ProfileAdmin):
     actions = ["generate_test_data", "delete_test_data"]
     change_list_template = "admin/seeding/profile_change_list.html"
-    change_form_template = "admin/seeding/profile_change_form.html"
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -94,7 +92,7 @@ class SeedingProfileAdmin(ProfileAdmin):
     def generate_test_data_view(self, request: HttpRequest) -> HttpResponse:
         if refusal := self._refusal(request, may_generate, GENERATE_REFUSED_MESSAGE):
             return refusal
-        form = SeedForm(request.POST or None, may_clear=may_clear(request.user))
+        form = SeedForm(request.POST or None, request.FILES or None, may_clear=may_clear(request.user))
         if form.is_valid():
             try:
                 report = generate(
@@ -134,11 +132,6 @@ class SeedingProfileAdmin(ProfileAdmin):
     def _remove(self, request: HttpRequest, run: SeedRun | None, *, keep_referenced: bool) -> ClearReport:
         who = {"source": SeedRun.Source.ADMIN, "requested_by": request.user, "keep_referenced": keep_referenced}
         return undo_run(run.id, **who) if run else clear_synthetic_data(**who)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.role == Profile.Role.PATIENT:
-            context["checkin_chart"] = checkin_chart_svg(obj.check_ins.order_by("checkin_date"))
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _refusal(self, request: HttpRequest, may, refused_message: str) -> HttpResponse | None:
         """403 for users who may not; the service's message when seeding is off here."""

@@ -39,6 +39,9 @@ GENERATE_DESCRIPTION = (
     "that many patients and no therapists, and cannot be combined with either count. Any invalid body "
     "(a wrong JSON type, a value out of range, an unknown field, malformed or too deeply nested JSON, a content "
     "type other than JSON) gets a 400 with messages by field, and nothing is written. "
+    "appointments_per_patient is booked in the therapists' clinics, which this endpoint does not create: it "
+    "stays 0 here, and any other value gets a 400 naming it (POST /api/db/seed, or `seed --scenario "
+    "demo-clinic`, fills the clinics' calendars). "
 )
 
 

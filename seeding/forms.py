@@ -3,14 +3,16 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from seeding.people import PEOPLE_FILE_HELP, read_uploaded_people, request_with_people
 from seeding.request import API_LIMITS, MoodPattern, SeedRequest, field_help
 
 DEFAULTS = SeedRequest()
 LIMITS = API_LIMITS  # the admin is interactive, like the API: the same limits per run
 
 FIELDSETS = [
-    ("People", {"fields": ["patients_count", "therapists_count", "admins_count"]}),
+    ("People", {"fields": ["patients_count", "therapists_count", "admins_count", "people"]}),
     ("Check-ins", {"fields": ["checkins_per_user", "checkin_adherence", "mood_pattern", "end_date"]}),
+    ("Appointments", {"fields": ["appointments_per_patient"]}),
     ("Run", {"fields": ["seed", "locale", "clear_db"]}),
     ("Logins", {"fields": ["with_logins", "password"]}),
 ]
@@ -24,6 +26,7 @@ class SeedForm(forms.Form):
     patients_count = forms.IntegerField(initial=DEFAULTS.patients_count, help_text=_help("patients_count"))
     therapists_count = forms.IntegerField(initial=DEFAULTS.therapists_count, help_text=_help("therapists_count"))
     admins_count = forms.IntegerField(initial=DEFAULTS.admins_count, help_text=_help("admins_count"))
+    people = forms.FileField(label="People file", required=False, help_text=PEOPLE_FILE_HELP)
     checkins_per_user = forms.IntegerField(
         label="Check-ins per patient", initial=DEFAULTS.checkins_per_user, help_text=_help("checkins_per_user")
     )
@@ -38,6 +41,11 @@ class SeedForm(forms.Form):
     )
     end_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text=_help("end_date")
+    )
+    appointments_per_patient = forms.IntegerField(
+        required=False,
+        initial=DEFAULTS.appointments_per_patient,
+        help_text=_help("appointments_per_patient") + " This form creates no organizations, so it stays 0 here.",
     )
     seed = forms.IntegerField(required=False, help_text=_help("seed"))
     locale = forms.CharField(initial=DEFAULTS.locale, help_text=_help("locale"))
@@ -63,10 +71,19 @@ class SeedForm(forms.Form):
         value = self.cleaned_data["checkin_adherence"]
         return DEFAULTS.checkin_adherence if value is None else value
 
+    def clean_appointments_per_patient(self) -> int:
+        value = self.cleaned_data["appointments_per_patient"]
+        return DEFAULTS.appointments_per_patient if value is None else value
+
     def seed_request(self) -> SeedRequest:
+        """The request the form asks for; an uploaded people file is checked here (ValidationError on `people`)."""
         values = dict(self.cleaned_data)
+        upload = values.pop("people")
         values["password"] = (values["password"] or None) if values["with_logins"] else None
-        return SeedRequest(**values)
+        request = SeedRequest(**values)
+        if upload is None:
+            return request
+        return request_with_people(request, read_uploaded_people(upload, request), source=upload.name)
 
     def add_request_errors(self, error: ValidationError) -> None:
         """Show the request's errors beside their fields; the others (non_field_errors) above the form."""

@@ -30,6 +30,13 @@ PERSON_MOOD_PATTERNS = ("stable", "cycling", "random")
 MAX_CHECKIN_DAYS = 365
 MAX_ERRORS = 20
 MAX_NAME_LENGTH = 200
+MAX_FILE_BYTES = 1_000_000  # far more people than a run may ask for; an upload is read into memory
+# What the command's --people and the admin's upload say about the file, in the same words.
+PEOPLE_FILE_HELP = (
+    "People to add, from a .csv file (with a header) or a .json list: email, full_name, role, and optionally "
+    "mood_pattern, checkins_from, checkins_to, organization. Each is one more profile of their role; the file "
+    "is checked as a whole first, and any error writes nothing."
+)
 
 FORMAT_MESSAGE = "{name}: a people file is .csv (with a header line) or .json (a list of objects); got {suffix!r}."
 UNREADABLE_MESSAGE = "{name}: cannot be read ({error})."
@@ -49,16 +56,30 @@ ORGANIZATION_MESSAGE = "{where}: organization {value!r} is not one of the run's 
 DUPLICATE_MESSAGE = "{where}: email {value!r} repeats {first}."
 TAKEN_MESSAGE = "{where}: email {value!r} is already taken by a profile or a login."
 MORE_MESSAGE = "... and {count} more errors."
+TOO_LARGE_MESSAGE = f"{{name}}: the file has {{size:,}} bytes; a people file has at most {MAX_FILE_BYTES:,}."
 
 
 def read_people(path: str | Path, request: SeedRequest, *, using: str = DEFAULT_DB_ALIAS) -> tuple[PersonSpec, ...]:
     """The people of a file, checked against each other, the request and the database; ValidationError if any is bad."""
     path = Path(path)
+    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+        raise _invalid([TOO_LARGE_MESSAGE.format(name=path.name, size=path.stat().st_size)])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _invalid([UNREADABLE_MESSAGE.format(name=path.name, error=exc)]) from exc
     return parse_people(text, path.name, request, using=using)
+
+
+def read_uploaded_people(upload, request: SeedRequest, *, using: str = DEFAULT_DB_ALIAS) -> tuple[PersonSpec, ...]:
+    """The people of an uploaded file (the admin's), checked exactly as read_people() checks a file on disk."""
+    if upload.size > MAX_FILE_BYTES:
+        raise _invalid([TOO_LARGE_MESSAGE.format(name=upload.name, size=upload.size)])
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _invalid([UNREADABLE_MESSAGE.format(name=upload.name, error=exc)]) from exc
+    return parse_people(text, upload.name, request, using=using)
 
 
 def parse_people(
@@ -89,13 +110,19 @@ def parse_people(
     return tuple(person for _, person in people)
 
 
-def request_with_people(request: SeedRequest, people: Iterable[PersonSpec]) -> SeedRequest:
-    """The request with the people added: each is one more profile of their role, on top of the generated ones."""
+def request_with_people(
+    request: SeedRequest, people: Iterable[PersonSpec], *, source: str | None = None
+) -> SeedRequest:
+    """The request with the people added: each is one more profile of their role, on top of the generated ones.
+
+    `source` (the file's path or name) is recorded with the run, so that its command can be repeated.
+    """
     people = tuple(people)
     added = {role: sum(person.role == role for person in people) for role in ROLES}
     return replace(
         request,
         people=(*request.people, *people),
+        people_file=source,
         patients_count=request.patients_count + added[Profile.Role.PATIENT],
         therapists_count=request.therapists_count + added[Profile.Role.THERAPIST],
         admins_count=request.admins_count + added[Profile.Role.ADMIN],

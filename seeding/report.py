@@ -6,6 +6,7 @@ PATIENTS_PER_PATTERN patients of each mood pattern, and a statistic is left out 
 `skipped`) when the run is too small to measure it reliably.
 """
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -15,9 +16,11 @@ from itertools import groupby, pairwise
 from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, models
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import timezone
 
 from clinic.models import (
+    Appointment,
     AvailabilityException,
     CheckIn,
     Enrollment,
@@ -27,7 +30,7 @@ from clinic.models import (
     TreatmentPlan,
     WeeklyAvailability,
 )
-from clinic.scheduling import slots_conflict
+from clinic.scheduling import appointment_conflicts, slots_conflict
 from seeding.generators.mood import PATTERNS, pattern_of
 from seeding.models import SeedRun
 from seeding.request import SeedRequest
@@ -35,11 +38,11 @@ from seeding.service import find_run
 
 PATIENTS_PER_PATTERN = 200
 AUTOCORRELATION_LAGS = tuple(range(1, 29))
-EXAMPLE_PATIENTS = 1
+EXAMPLE_PATIENTS = 3  # per pattern
 EXAMPLE_DAYS = 120
 NO_RUN_MESSAGE = "There is no succeeded seed run to report on yet; run manage.py seed first."
 NOT_REPORTABLE_MESSAGE = "Run {run_id} is a {kind} that {status}; only the rows of a succeeded generating run remain."
-# Models whose named constraints the report re-checks on the run's rows.
+# Models whose constraints (named ones, unique fields, foreign keys) the report re-checks on the run's rows.
 CHECKED_MODELS = (
     Profile,
     CheckIn,
@@ -49,7 +52,10 @@ CHECKED_MODELS = (
     WeeklyAvailability,
     AvailabilityException,
     TreatmentPlan,
+    Appointment,
 )
+# A generated profile's email that an earlier run had taken gets a +tag (seeding/generators/profiles.py).
+EMAIL_TAG = re.compile(r"\+[0-9a-f]{6}@")
 
 
 class ReportUnavailable(Exception):
@@ -128,15 +134,17 @@ def build_report(run_id: UUID | str | None = None, *, using: str = DEFAULT_DB_AL
         templates_per_therapist=tuple(parameters.get("templates_per_therapist", (3, 5))),
         exceptions_per_therapist=tuple(parameters.get("exceptions_per_therapist", (2, 4))),
         exception_days=parameters.get("exception_days", 90),
+        appointments_per_patient=parameters.get("appointments_per_patient", 0),
     )
     is_clinic = bool(parameters.get("organizations"))
+    listed = _listed_patients(run.id, parameters.get("people") or (), using)
     checks = [
         *_constraint_checks(run.id, using),
-        *_count_checks(run.id, request, len(parameters.get("organizations") or ()), using),
+        *_count_checks(run.id, request, len(parameters.get("organizations") or ()), listed, using),
     ]
     if is_clinic:
         checks += _clinic_checks(run.id, request, using)
-    histories = _sampled_histories(run.id, request.mood_pattern, using)
+    histories = _sampled_histories(run.id, request.mood_pattern, listed, using)
     realism = Realism(request, histories, _plans(run.id, using) if is_clinic else {})
     checks += realism.checks()
     return RunReport(run_id=run.id, checks=checks, skipped=realism.skipped, pictures=realism.pictures())
@@ -153,6 +161,49 @@ def _reportable_run(run_id, using: str) -> SeedRun:
     if run.kind != SeedRun.Kind.GENERATE or run.status != SeedRun.Status.SUCCEEDED:
         raise ReportUnavailable(NOT_REPORTABLE_MESSAGE.format(run_id=run.id, kind=run.kind, status=run.status))
     return run
+
+
+@dataclass(frozen=True)
+class ListedPatient:
+    """A patient the request named (an imported person): their own mood pattern and check-in dates, if given."""
+
+    mood_pattern: str | None
+    checkins_from: date | None
+    checkins_to: date | None
+
+    @property
+    def has_own_dates(self) -> bool:
+        return bool(self.checkins_from or self.checkins_to)
+
+    def expected_checkins(self, request: SeedRequest) -> tuple[date | None, date, int]:
+        """(first allowed day, last check-in day, check-ins), by the rule of seeding/generators/checkins.py."""
+        first = self.checkins_from
+        last = self.checkins_to or max(request.end_date, first)
+        room = (last - first).days + 1 if first else request.checkins_per_user
+        return first, last, min(request.checkins_per_user, room)
+
+
+def _listed_patients(run_id: UUID, people: Iterable[dict], using: str) -> dict[UUID, ListedPatient]:
+    """The run's patients the request named, by profile id, matched by email."""
+    by_email = {
+        person["email"].lower(): ListedPatient(
+            person.get("mood_pattern"),
+            date.fromisoformat(person["checkins_from"]) if person.get("checkins_from") else None,
+            date.fromisoformat(person["checkins_to"]) if person.get("checkins_to") else None,
+        )
+        for person in people
+        if person.get("role") == Profile.Role.PATIENT
+    }
+    if not by_email:
+        return {}
+    patients = Profile.objects.using(using).filter(synthetic_run_id=run_id, role=Profile.Role.PATIENT)
+    listed = {}
+    for patient, email in patients.values_list("id", "email").iterator():
+        email = email.lower()
+        person = by_email.get(email) or by_email.get(EMAIL_TAG.sub("@", email))
+        if person is not None:
+            listed[patient] = person
+    return listed
 
 
 # Integrity: the rows as the database and the clinic's rules require them.
@@ -176,21 +227,40 @@ def _constraint_checks(run_id: UUID, using: str) -> Iterable[Check]:
             else:
                 continue
             yield _exact(f"constraint {constraint.name}", violations, 0)
+        table = model._meta.db_table
+        for model_field in model._meta.concrete_fields:
+            if model_field.unique and not model_field.primary_key:
+                column = model_field.attname
+                repeated = rows.exclude(**{f"{column}__isnull": True}).values(column).annotate(rows=Count("pk"))
+                yield _exact(f"unique {table}.{model_field.column}", repeated.filter(rows__gt=1).count(), 0)
+            if model_field.is_relation:
+                target = model_field.related_model.objects.using(using).filter(pk=OuterRef(model_field.attname))
+                dangling = rows.exclude(**{f"{model_field.attname}__isnull": True}).filter(~Exists(target))
+                yield _exact(f"foreign key {table}.{model_field.column}", dangling.count(), 0)
 
 
-def _count_checks(run_id: UUID, request: SeedRequest, organizations: int, using: str) -> Iterable[Check]:
+def _count_checks(
+    run_id: UUID, request: SeedRequest, organizations: int, listed: dict[UUID, ListedPatient], using: str
+) -> Iterable[Check]:
     profiles = Profile.objects.using(using).filter(synthetic_run_id=run_id)
     roles = dict(profiles.values_list("role").annotate(count=Count("pk")))
     asked = {"patient": request.patients_count, "therapist": request.therapists_count, "admin": request.admins_count}
     yield _exact("profiles per role as requested", {role: roles.get(role, 0) for role in asked}, asked)
     checkins = CheckIn.objects.using(using).filter(synthetic_run_id=run_id)
+    own_dates = {patient: person for patient, person in listed.items() if person.has_own_dates}
     per_patient = checkins.values("user_id").annotate(count=Count("pk"), last=Max("checkin_date"))
-    full = per_patient.filter(count=request.checkins_per_user, last=request.end_date).count()
+    full = per_patient.filter(count=request.checkins_per_user, last=request.end_date).exclude(user_id__in=own_dates)
     yield _exact(
         f"patients with {request.checkins_per_user} check-ins, the latest on {request.end_date}",
-        full,
-        request.patients_count,
+        full.count(),
+        request.patients_count - len(own_dates),
     )
+    if own_dates:
+        yield _exact(
+            "listed patients whose check-ins miss their own dates or count",
+            _off_their_dates(checkins, own_dates, request),
+            0,
+        )
     yield _exact(
         "check-ins of other profiles than the run's patients",
         checkins.exclude(user__in=profiles.filter(role=Profile.Role.PATIENT)).count(),
@@ -202,6 +272,22 @@ def _count_checks(run_id: UUID, request: SeedRequest, organizations: int, using:
             Organization.objects.using(using).filter(synthetic_run_id=run_id).count(),
             organizations,
         )
+
+
+def _off_their_dates(checkins: models.QuerySet, own_dates: dict[UUID, ListedPatient], request) -> int:
+    """Listed patients with their own dates whose check-ins fall outside them, or are not as many as asked."""
+    spans = (
+        checkins.filter(user_id__in=own_dates)
+        .values_list("user_id")
+        .annotate(count=Count("pk"), first=models.Min("checkin_date"), last=Max("checkin_date"))
+    )
+    found = {patient: (count, first, last) for patient, count, first, last in spans}
+    off = 0
+    for patient, person in own_dates.items():
+        allowed_first, last, count = person.expected_checkins(request)
+        got = found.get(patient)
+        off += got is None or got[0] != count or got[2] != last or (allowed_first and got[1] < allowed_first)
+    return off
 
 
 def _clinic_checks(run_id: UUID, request: SeedRequest, using: str) -> Iterable[Check]:
@@ -264,6 +350,62 @@ def _clinic_checks(run_id: UUID, request: SeedRequest, using: str) -> Iterable[C
         owned(AvailabilityException).exclude(date__range=window).count(),
         0,
     )
+    yield from _appointment_checks(owned, request, placement)
+
+
+def _appointment_checks(owned, request: SeedRequest, placement: dict) -> Iterable[Check]:
+    """Appointments: with the patient's own therapist in their clinic, and inside the scheduling rule."""
+    columns = ("therapist_id", "patient_id", "organization_id", "starts_at", "ends_at", "status")
+    appointments = list(owned(Appointment).values_list(*columns))
+    per_patient = Counter(patient for _, patient, *_ in appointments)
+    yield _exact(
+        f"patients with more than {request.appointments_per_patient} appointments",
+        sum(count > request.appointments_per_patient for count in per_patient.values()),
+        0,
+    )
+    yield _exact(
+        "appointments not with the patient's own therapist in the patient's clinic",
+        sum(placement.get(row[1]) != (row[2], row[0]) for row in appointments),
+        0,
+    )
+    yield _exact("appointments that break the scheduling rule", _appointment_conflicts(owned, appointments), 0)
+
+
+def _appointment_conflicts(owned, appointments: list[tuple]) -> int:
+    """Appointments (not cancelled) that the clinic's scheduling rule rejects against the rest of the calendar."""
+    windows = defaultdict(list)
+    for therapist, organization, weekday, start, end in owned(WeeklyAvailability).values_list(
+        "therapist_id", "organization_id", "weekday", "start_time", "end_time"
+    ):
+        windows[(therapist, organization, weekday)].append((start, end))
+    unavailable = defaultdict(list)
+    for therapist, organization, day, start, end in (
+        owned(AvailabilityException)
+        .filter(is_available=False)
+        .values_list("therapist_id", "organization_id", "date", "start_time", "end_time")
+    ):
+        unavailable[(therapist, organization, day)].append((start, end))
+    booked = []
+    for therapist, patient, organization, starts_at, ends_at, status in appointments:
+        if status != Appointment.Status.CANCELLED:
+            start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+            booked.append((therapist, patient, organization, start.date(), start.time(), end.time()))
+    by_therapist, by_patient = defaultdict(list), defaultdict(list)
+    for index, (therapist, patient, _, day, start, end) in enumerate(booked):
+        by_therapist[(therapist, day)].append((index, start, end))
+        by_patient[(patient, day)].append((index, start, end))
+    broken = 0
+    for index, (therapist, patient, organization, day, start, end) in enumerate(booked):
+        problems = appointment_conflicts(
+            start,
+            end,
+            windows=windows[(therapist, organization, day.weekday())],
+            unavailable=unavailable[(therapist, organization, day)],
+            therapist_appointments=[(s, e) for i, s, e in by_therapist[(therapist, day)] if i != index],
+            patient_appointments=[(s, e) for i, s, e in by_patient[(patient, day)] if i != index],
+        )
+        broken += bool(problems)
+    return broken
 
 
 def _clashes(slots: Iterable[tuple]) -> int:
@@ -282,8 +424,14 @@ def _clashes(slots: Iterable[tuple]) -> int:
 # Realism: the statistics each mood pattern is meant to show.
 
 
-def _sampled_histories(run_id: UUID, requested: str, using: str) -> dict[str, dict[str, list[Day]]]:
-    """Per pattern, up to PATIENTS_PER_PATTERN patients' check-ins (by patient id hex), oldest first."""
+def _sampled_histories(
+    run_id: UUID, requested: str, listed: dict[UUID, ListedPatient], using: str
+) -> dict[str, dict[str, list[Day]]]:
+    """Per pattern, up to PATIENTS_PER_PATTERN patients' check-ins (by patient id hex), oldest first.
+
+    A listed patient counts under their own mood pattern; one with their own dates is left out, since
+    their calendar follows the file rather than the run's adherence.
+    """
     patients = (
         Profile.objects.using(using)
         .filter(synthetic_run_id=run_id, role=Profile.Role.PATIENT)
@@ -292,7 +440,10 @@ def _sampled_histories(run_id: UUID, requested: str, using: str) -> dict[str, di
     )
     chosen: dict[str, list[UUID]] = defaultdict(list)
     for patient in patients.iterator():
-        pattern = pattern_of(patient.hex, requested)
+        person = listed.get(patient)
+        if person is not None and person.has_own_dates:
+            continue
+        pattern = (person and person.mood_pattern) or pattern_of(patient.hex, requested)
         if len(chosen[pattern]) < PATIENTS_PER_PATTERN:
             chosen[pattern].append(patient)
     histories: dict[str, dict[str, list[Day]]] = {}
@@ -435,7 +586,8 @@ EXPECTATIONS = {
         Expectation(
             "lag-1 autocorrelation", lambda p: mean_autocorrelation(p, 1), 0.08, 0.6, min_patients=10, min_checkins=60
         ),
-        Expectation("lag-7 autocorrelation", lambda p: mean_autocorrelation(p, 7), -0.2, 0.2, min_checkins=60),
+        # Up to 0.3: treatment drift makes mood a week apart more alike in a clinic run.
+        Expectation("lag-7 autocorrelation", lambda p: mean_autocorrelation(p, 7), -0.2, 0.3, min_checkins=60),
         Expectation("Friday to Sunday lift (points)", weekend_lift, 0.0, 0.6, min_total=3000),
         Expectation("sleep leads mood (correlation difference)", _sleep_lead, 0.0, 0.6, min_total=3000),
     ),
@@ -515,7 +667,7 @@ class Realism:
     def _treatment(self) -> list[Check]:
         """Measured on stable patients, whose mood has no episodes to drown a drift of a point or two."""
         patients = self.histories.get("stable", {})
-        ongoing, completed, held = [], [], []
+        ongoing, eased, completed, held = [], [], [], []
         for patient, history in patients.items():
             for start, end, status in self.plans.get(patient, ()):
                 days = [day for day in history if start <= day.date <= end]
@@ -523,6 +675,7 @@ class Realism:
                     continue
                 if status == TreatmentPlan.Status.ONGOING:
                     ongoing.append(_drift(days, start))
+                    eased.append(_drift(days, start, "anxiety"))
                 elif status == TreatmentPlan.Status.COMPLETED and (end - start).days >= 42:
                     first = [d.mood for d in days if d.date < start + timedelta(days=14)]
                     last = [d.mood for d in days if d.date > end - timedelta(days=14)]
@@ -533,6 +686,7 @@ class Realism:
         checks = []
         for name, values, low, high in (
             ("treatment: mood drift in ongoing plans (points per 12 weeks)", ongoing, 0.2, 3.0),
+            ("treatment: anxiety drift in ongoing plans (points per 12 weeks)", eased, -3.0, -0.15),
             ("treatment: completed plans, last two weeks minus first two (points)", completed, 0.0, 3.0),
             ("treatment: mood drift in cancelled or paused plans (points per 12 weeks)", held, -0.6, 0.6),
         ):
@@ -575,9 +729,9 @@ class Realism:
         return pictures
 
 
-def _drift(days: list[Day], start: date) -> float:
-    """The slope of mood over the days since `start`, in points per twelve weeks."""
+def _drift(days: list[Day], start: date, measure: str = "mood") -> float:
+    """The slope of mood (or another measure) over the days since `start`, in points per twelve weeks."""
     offsets = [(day.date - start).days for day in days]
     if len(set(offsets)) < 2:
         return 0.0
-    return statistics.linear_regression(offsets, [day.mood for day in days]).slope * 84
+    return statistics.linear_regression(offsets, [getattr(day, measure) for day in days]).slope * 84

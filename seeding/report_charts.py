@@ -1,7 +1,7 @@
 """The validation report's pictures as server-rendered SVG (no JavaScript, nothing from a CDN).
 
-Each function takes the report's PatternPictures and returns an inline <svg>; report_svg() stacks
-them into one standalone SVG document (what `seed_report --svg` writes).
+Each function takes the report's PatternPictures and returns an inline <svg> (the admin's report page);
+report_svg_files() makes each a standalone SVG file (what `seed_report --svg-dir` writes).
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,6 +15,7 @@ COLORS = {"stable": "#2e7d32", "cycling": "#6a1b9a", "random": "#ef6c00"}
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 100, 28, 36
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+EXAMPLE_BANDS = 3  # example series shown: spread over the patterns, at least one of each
 PlotPoints = Sequence[tuple[float, float]]
 
 
@@ -139,8 +140,9 @@ def weekday_svg(pictures: Sequence[PatternPictures]) -> SafeString:
 
 
 def examples_svg(pictures: Sequence[PatternPictures]) -> SafeString:
-    """One patient of each pattern over their last days of check-ins, each in a band of its own (1 to 10)."""
-    series = [(p.pattern, example) for p in pictures for example in p.examples[:1] if example]
+    """A few patients over their last days of check-ins, each in a band of its own (1 to 10)."""
+    per_pattern = max(1, EXAMPLE_BANDS // max(1, len(pictures)))
+    series = [(p.pattern, example) for p in pictures for example in p.examples[:per_pattern] if example]
     if not series:
         return mark_safe("")
     first = min(example[0][0] for _, example in series)
@@ -160,23 +162,29 @@ def examples_svg(pictures: Sequence[PatternPictures]) -> SafeString:
         y_labels += [(y(10), "10"), (y(1), "1")]
     legend = [(pattern, COLORS[pattern]) for pattern, _ in series]
     x_labels = [(_x(0, span), first.isoformat()), (_x(span, span), last.isoformat())]
-    return _frame("One patient of each pattern", "examples", _joined(lines), y_labels, x_labels, legend)
+    legend = list(dict.fromkeys(legend))
+    return _frame("Example patients' mood", "examples", _joined(lines), y_labels, x_labels, legend)
+
+
+CHARTS = {
+    "mood-distribution": distribution_svg,
+    "autocorrelation": autocorrelation_svg,
+    "weekday-means": weekday_svg,
+    "example-patients": examples_svg,
+}
 
 
 def report_charts(report: RunReport) -> list[SafeString]:
-    charts = (distribution_svg, autocorrelation_svg, weekday_svg, examples_svg)
-    return [chart(report.pictures) for chart in charts] if report.pictures else []
+    return [chart(report.pictures) for chart in CHARTS.values()] if report.pictures else []
 
 
-def report_svg(report: RunReport) -> str:
-    """Every chart of the report, stacked in one standalone SVG document."""
-    charts = report_charts(report)
-    stacked = "".join(
-        str(chart).replace("<svg ", f'<svg y="{HEIGHT * index}" ', 1) for index, chart in enumerate(charts)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT * len(charts)}" '
-        f'width="{WIDTH}" height="{HEIGHT * len(charts)}"><rect width="100%" height="100%" fill="#fff"/>'
-        f"{stacked}</svg>\n"
-    )
+def report_svg_files(report: RunReport) -> dict[str, str]:
+    """Each chart of the report as a standalone SVG document, by file name."""
+    if not report.pictures:
+        return {}
+    background = '</title><rect width="100%" height="100%" fill="#fff"/>'  # readable on a dark page too
+    header = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    return {
+        f"{name}.svg": header + chart(report.pictures).replace("</title>", background, 1) + "\n"
+        for name, chart in CHARTS.items()
+    }

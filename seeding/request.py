@@ -239,7 +239,7 @@ class SeedRequest:
     end_date: date | None = None
     with_logins: bool = False
     password: str | None = field(default=None, repr=False)
-    # The clinic scenario (002); no organizations means profiles and check-ins only (000).
+    # The clinic scenario; no organizations means profiles and check-ins only (the original specification).
     organizations: tuple[OrganizationSpec, ...] = ()
     templates_per_therapist: tuple[int, int] = (3, 5)
     exceptions_per_therapist: tuple[int, int] = (2, 4)
@@ -248,6 +248,8 @@ class SeedRequest:
     appointments_per_patient: int = 0  # with organizations only: a clinic scenario's calendar
     # People given by name; each is one of the profiles its role's count asks for, the first ones.
     people: tuple[PersonSpec, ...] = ()
+    # The file the imported people came from (a path, or an uploaded file's name), recorded so the run can be repeated.
+    people_file: str | None = None
 
     def validated(self, limits: Limits) -> "SeedRequest":
         """Return self if every field is valid; otherwise raise ValidationError keyed by field name."""

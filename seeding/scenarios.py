@@ -6,7 +6,7 @@ from pathlib import Path
 
 from seeding.request import OrganizationSpec, PersonSpec, SeedRequest
 
-# 002's SEED_CONFIG: three clinics, ten staff split 4/3/3 (nine therapists 3/3/3 and the admin
+# The clinic specification's SEED_CONFIG: three clinics, ten staff split 4/3/3 (nine therapists 3/3/3 and the admin
 # admin@seed.local in the first), twenty patients split 8/6/6.
 DEMO_ADMIN = PersonSpec(email="admin@seed.local", full_name="Seed Admin", role="admin")
 DEMO_CLINIC = {
@@ -31,8 +31,8 @@ DEMO_CLINIC = {
 }
 BUILT_IN_SCENARIOS = {"demo-clinic": DEMO_CLINIC}
 
-# A scenario describes data; whether to clear first is the caller's decision.
-SCENARIO_KEYS = tuple(f.name for f in fields(SeedRequest) if f.name != "clear_db")
+# A scenario describes data; whether to clear first is the caller's decision, and people files are the caller's.
+SCENARIO_KEYS = tuple(f.name for f in fields(SeedRequest) if f.name not in ("clear_db", "people_file"))
 ORGANIZATION_KEYS = tuple(f.name for f in fields(OrganizationSpec))
 REQUIRED_ORGANIZATION_KEYS = ("name", "slug")
 PERSON_KEYS = tuple(f.name for f in fields(PersonSpec))

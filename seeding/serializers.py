@@ -135,6 +135,7 @@ class GenerateDataSerializer(StrictSerializer):
     end_date = request_field("end_date", serializers.DateField, allow_null=True)
     with_logins = request_field("with_logins", JSONBooleanField)
     password = request_field("password", JSONStringField, allow_null=True, trim_whitespace=False, write_only=True)
+    appointments_per_patient = request_field("appointments_per_patient")
 
     def validate(self, attrs: dict) -> dict:
         if "num_users" in attrs:
@@ -161,6 +162,9 @@ class GenerateDataStatisticsSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text="Date of the latest check-in.")
     run_id = serializers.UUIDField(help_text="The run in /api/admin/seed-runs/; DELETE it there to undo it.")
     elapsed_seconds = serializers.FloatField()
+    unplaced_appointments = serializers.IntegerField(
+        help_text="Appointments asked for that the therapists' full calendars had no room for (not booked)."
+    )
 
     def to_representation(self, report):
         data = super().to_representation(report)

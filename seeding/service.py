@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fnmatch import fnmatch
+from itertools import chain
 from pathlib import Path
 from uuid import UUID
 
@@ -21,9 +22,10 @@ from django.utils import timezone
 from seeding.bulk_load import BulkLoadPlan, constrain_immediately, foreign_keys_checked_in_bulk, plan_bulk_loads
 from seeding.context import RunContext
 from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generation_order
+from seeding.generators.appointments import unplaced_appointments
 from seeding.models import SeedRun
 from seeding.ownership import RUN_FIELD, Blocker, Scope, find_blockers, referenced_rows
-from seeding.request import Limits, SeedRequest, describe_counts, serialize_request
+from seeding.request import Limits, SeedRequest, count_noun, describe_counts, serialize_request
 from seeding.writers import UnstorableText, is_unique_violation, write_rows
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ RUN_FAILED_MESSAGE = (
 )
 INTERRUPTED_MESSAGE = "Interrupted ({reason}); nothing was written."
 ABANDONED_MESSAGE = "Its process ended before the run finished (killed?); the database kept nothing of it."
+UNPLACED_MESSAGE = "{appointments} did not fit: the therapists' calendars were full, so fewer were booked"
 HOST = socket.gethostname()
 SEEDING_LOCK_KEY = 0x5EED_C11  # one advisory lock per database serializes clears against runs
 LOCK_WAIT = "10s"
@@ -136,6 +139,8 @@ class SeedReport:
     elapsed_seconds: float
     user_ids: tuple[str, ...]
     kept: Mapping[str, int] = field(default_factory=dict)
+    # Appointments asked for that full calendars had no room for: booked fewer, never against a rule.
+    unplaced_appointments: int = 0
 
     @property
     def users_created(self) -> int:
@@ -151,7 +156,11 @@ class SeedReport:
         people = [_people(self.patients_created, "patient"), _people(self.therapists_created, "therapist")]
         if self.admins_created:
             people.append(_people(self.admins_created, "admin"))
-        return f"Generated {', '.join(people[:-1])} and {people[-1]} with {self.total_checkins} check-ins"
+        message = f"Generated {', '.join(people[:-1])} and {people[-1]} with {self.total_checkins} check-ins"
+        if self.unplaced_appointments:
+            unplaced = count_noun(self.unplaced_appointments, "appointment")
+            message += "; " + UNPLACED_MESSAGE.format(appointments=unplaced)
+        return message
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -223,6 +232,7 @@ def generate(
         generated_at=run.finished_at,
         elapsed_seconds=time.perf_counter() - clock,
         user_ids=_reported_user_ids(run.id, using),
+        unplaced_appointments=unplaced_appointments(ctx),
     )
 
 
@@ -533,7 +543,7 @@ def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, pr
             units = range(start, min(start + generator.chunk_units, total_units))
             tracker(_write_checked_chunk(ctx, generator, units, unique, using))
     else:
-        rows = (row for unit in range(total_units) for row in generator.rows(ctx, unit))
+        rows = chain.from_iterable(generator.rows(ctx, unit) for unit in range(total_units))  # no per-row frame
         table = generator.model._meta.db_table
         with foreign_keys_checked_in_bulk(using, table, plan):
             write_rows(using, table, generator.columns, rows, constants=_owner(ctx, generator), on_batch=tracker)

@@ -47,15 +47,18 @@ def write_rows(
     connection = connections[using]
     connection.ensure_connection()
     constants = dict(constants or {})
-    columns = (*columns, *constants)
-    if constants:
-        suffix = tuple(constants.values())
-        rows = (row + suffix for row in rows)
     is_postgresql = connection.vendor == "postgresql"
-    encode = _copy_encoder(table, columns) if is_postgresql else list  # SQLite takes parameters as given
+    if is_postgresql:  # the constants' text is written once and appended to every line
+        encode = _copy_encoder(table, columns, constants)
+    else:  # SQLite takes parameters as given
+        encode = list
+        if constants:
+            suffix = tuple(constants.values())
+            rows = (row + suffix for row in rows)
+    columns = (*columns, *constants)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     written = 0
-    with connection.wrap_database_errors, _prefetched(_batches(rows, encode), using) as ready:
+    with connection.wrap_database_errors, _prefetch(_batches(rows, encode), using) as ready:
         for count, batch in ready:
             if is_postgresql:
                 _copy(connection, table, names, batch)
@@ -86,23 +89,32 @@ def _batches(rows: Iterable[tuple], encode: Callable) -> Iterator[tuple[int, obj
         yield len(batch), encode(batch)
 
 
-def _copy_encoder(table: str, columns: Sequence[str]) -> Callable[[list[tuple]], bytes]:
+def _copy_encoder(
+    table: str, columns: Sequence[str], constants: Mapping[str, object] | None = None
+) -> Callable[[list[tuple]], bytes]:
     tabs_per_line = len(columns) - 1
+    constant_names = (*columns, *(constants or {}))
+    suffix = "".join(
+        "\t" + _copy_value(table, constant_names, len(columns) + i, value)
+        for i, value in enumerate((constants or {}).values())
+    )
+    line_end = suffix + "\n"
 
     def encode(batch: list[tuple]) -> bytes:
         text = "\n".join(["\t".join(map(str, row)) for row in batch])
         # Fast path: numbers, dates and plain text need no escapes; anything else is escaped value by value.
+        # str(None) is "None", so a batch whose text never says "None" holds no NULL.
         plain = (
             text.count("\t") == tabs_per_line * len(batch)
             and text.count("\n") == len(batch) - 1
             and not any(ch in text for ch in "\\\r\x00")
-            and not any(None in row for row in batch)
+            and "None" not in text
         )
         if not plain:
             text = "\n".join(
                 ["\t".join([_copy_value(table, columns, i, v) for i, v in enumerate(row)]) for row in batch]
             )
-        return (text + "\n").encode()
+        return (text + "\n").replace("\n", line_end).encode()
 
     return encode
 
@@ -133,7 +145,7 @@ def _executemany(connection, table: str, names: str, width: int, batch: list[tup
 
 
 @contextmanager
-def _prefetched(items: Iterator, using: str) -> Iterator[Iterator]:
+def _prefetch(items: Iterator, using: str) -> Iterator[Iterator]:
     """Produce items on one worker thread, one ahead of the consumer; its exceptions reach the consumer."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seeding-producer") as producer:
 

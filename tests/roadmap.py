@@ -1,4 +1,4 @@
-"""000's section 4 verification queries, verbatim (trailing spaces trimmed): one copy for every test."""
+"""The original specification's verification queries, verbatim (trailing spaces trimmed): one copy for every test."""
 
 COUNT_PROFILES_BY_ROLE = """
 SELECT role, COUNT(*) FROM profiles

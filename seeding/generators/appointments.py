@@ -9,6 +9,7 @@ import logging
 import math
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 
 from django.utils import timezone
 from faker import Faker
@@ -16,9 +17,8 @@ from faker import Faker
 from clinic.models import Appointment, Profile
 from clinic.scheduling import APPOINTMENT_MINUTES, appointment_conflicts
 from seeding.context import RunContext
-from seeding.generators.memberships import patient_placement, therapist_id, therapist_organization
-from seeding.generators.organizations import clinic_units, organization_id
-from seeding.generators.profiles import profile_identity, role_counts
+from seeding.generators.identity import profile_identity, role_counts, therapist_id
+from seeding.generators.placement import clinic_units, organization_id, patient_placement, therapist_organization
 from seeding.generators.registry import EntityGenerator, register
 from seeding.generators.schedules import exception_slots, template_slots
 
@@ -30,6 +30,7 @@ STEP = 15  # appointments start on the quarter hour
 MAX_DRAWS = 30  # random candidates for one appointment before the deterministic scan takes over
 PAST_STATUSES = (Appointment.Status.COMPLETED, Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 PAST_STATUS_WEIGHTS = (80, 12, 8)
+PAST_STATUS_CUMULATIVE = tuple(accumulate(PAST_STATUS_WEIGHTS))  # summed once, not on every draw
 UNPLACED = "appointments_unplaced"  # ctx.cache key: therapist -> appointments their full calendar had no room for
 NOTE_POOL_SIZE = 32
 
@@ -94,25 +95,26 @@ class Calendar:
     """One therapist's weeks around end_date: their windows, their unavailability and what is booked."""
 
     def __init__(self, ctx: RunContext, therapist: int) -> None:
-        self.end_date = ctx.end_date
-        self.windows: dict[int, list[Slot]] = defaultdict(list)
+        by_weekday: dict[int, list[Slot]] = defaultdict(list)
         for weekday, slot in template_slots(ctx, therapist):
-            self.windows[weekday].append(slot)
+            by_weekday[weekday].append(slot)
         self.unavailable: dict[int, list] = defaultdict(list)
         for offset, slot, is_available in exception_slots(ctx, therapist):
             if not is_available:
                 self.unavailable[offset].append(slot)
+        first_weekday = ctx.end_date.weekday()
+        # Each bookable day (an offset from end_date) with its weekday's windows, looked up once.
+        self.windows: dict[int, list[Slot]] = {}
+        for offset in range(1 - PAST_DAYS, FUTURE_DAYS + 1):
+            if windows := by_weekday.get((first_weekday + offset) % 7):
+                self.windows[offset] = windows
+        self.days = list(self.windows)
         self.booked: dict[int, list[Slot]] = defaultdict(list)
-        self.first_weekday = ctx.end_date.weekday()
-        self.days = [offset for offset in range(1 - PAST_DAYS, FUTURE_DAYS + 1) if self.windows[self.weekday(offset)]]
-
-    def weekday(self, offset: int) -> int:
-        return (self.first_weekday + offset) % 7
 
     def fits(self, offset: int, slot: Slot) -> bool:
         return not appointment_conflicts(
             *slot,
-            windows=self.windows[self.weekday(offset)],
+            windows=self.windows[offset],
             unavailable=self.unavailable[offset],
             therapist_appointments=self.booked[offset],
             patient_appointments=(),  # a patient sees one therapist and at most once a day: see place()
@@ -120,17 +122,19 @@ class Calendar:
 
     def place(self, rng, patient_days: set[int]) -> tuple[int, Slot] | None:
         """A free (day, slot) on a day the patient has no appointment yet, or None when none is left."""
-        days = [offset for offset in self.days if offset not in patient_days]
-        if not days:
+        if len(patient_days) >= len(self.days):
             return None
         for _ in range(MAX_DRAWS):
-            offset = rng.choice(days)
-            window = rng.choice(self.windows[self.weekday(offset)])
-            slot = _random_slot(rng, window)
+            offset = rng.choice(self.days)
+            while offset in patient_days:  # drawn again: uniform over the patient's free days (one is left)
+                offset = rng.choice(self.days)
+            slot = _random_slot(rng, rng.choice(self.windows[offset]))
             if slot and self.fits(offset, slot):
                 return self._book(offset, slot)
-        for offset in days:  # a crowded calendar: the first free slot, if any
-            for window in self.windows[self.weekday(offset)]:
+        for offset in self.days:  # a crowded calendar: the first free slot, if any
+            if offset in patient_days:
+                continue
+            for window in self.windows[offset]:
                 for start in range(_minutes(window[0]), _minutes(window[1]) - APPOINTMENT_MINUTES[0] + 1, STEP):
                     slot = (_clock(start), _clock(start + APPOINTMENT_MINUTES[0]))
                     if self.fits(offset, slot):
@@ -209,7 +213,10 @@ def _rows(ctx: RunContext, therapist: int):
             patient_days.add(offset)
             day = ctx.end_date + timedelta(days=offset)
             is_past = offset <= 0
-            status = rng.choices(PAST_STATUSES, PAST_STATUS_WEIGHTS)[0] if is_past else Appointment.Status.SCHEDULED
+            if is_past:
+                status = rng.choices(PAST_STATUSES, cum_weights=PAST_STATUS_CUMULATIVE)[0]
+            else:
+                status = Appointment.Status.SCHEDULED
             yield (
                 therapist_key,
                 patient_id,

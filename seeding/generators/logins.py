@@ -5,7 +5,7 @@ from django.db.models import OuterRef, Subquery
 
 from clinic.models import Profile
 from seeding.context import RunContext
-from seeding.generators.profiles import profile_identity, role_and_index, role_counts
+from seeding.generators.identity import profile_identity, role_and_index, role_counts
 from seeding.generators.registry import EntityGenerator, register
 from seeding.ownership import record_logins
 

@@ -65,12 +65,14 @@ SLEEP_NOISE_TENTHS = tuple(round(SLEEP_SPREAD_TENTHS * noise) for noise in NORMA
 SLEEP_MOOD_EFFECT = tuple(SLEEP_TO_MOOD * tenths / 10 for tenths in SLEEP_NOISE_TENTHS)
 
 # Treatment: an ongoing or completed plan lifts mood by a patient's response over twelve weeks;
-# a cancelled or paused plan holds it; between plans the gain fades.
+# a cancelled or paused plan holds it; between plans the gain fades, partly (a relapse), so that the
+# next plan has room to lift it again.
 RESPONSE_POINTS = (1.0, 2.0)
 NON_RESPONDER_SHARE = 0.25
 RESPONSE_DAYS = 84
-RESPONSE_CAP = 1.25  # times the response: the gain levels off
-GAIN_KEPT_PER_DAY = 0.99  # between plans
+RESPONSE_CAP = 1.25  # times the response: one plan's lift levels off there
+TOTAL_GAIN_CAP = 2.5  # times the response: all plans together
+GAIN_KEPT_PER_DAY = 0.97  # between plans: half the gain is gone in about three weeks
 Status = TreatmentPlan.Status
 IMPROVING_STATUSES = (Status.ONGOING, Status.COMPLETED)  # the others hold the gain
 
@@ -131,24 +133,29 @@ def checkin_days(rng, count: int, adherence: float, end_weekday: int) -> list[in
     return days
 
 
-def stable_levels(rng, span: int) -> list[float]:
-    """Mood level on each of `span` consecutive days: a baseline plus AR(1) variation."""
+def stable_tenths(rng, shifts: Sequence[float]) -> list[int]:
+    """Mood level in tenths of a point on consecutive days, a baseline plus AR(1) variation, each day
+    shifted by its entry of `shifts` (in points: the weekday lift, treatment, an offset).
+
+    Levels come out in tenths, in the same loop, because a million rows cannot afford a second pass.
+    """
     baseline = rng.uniform(*STABLE_BASELINE)
     inertia = rng.uniform(*STABLE_INERTIA)
     spread = rng.uniform(*STABLE_SPREAD)
     innovation = spread * math.sqrt(1 - inertia * inertia)
     quantiles = NORMAL_QUANTILES
     variation = spread * quantiles[rng.getrandbits(8)]
-    levels = []
-    append = levels.append
-    for byte in rng.randbytes(span):
+    tenths = []
+    append = tenths.append
+    for byte, shift in zip(rng.randbytes(len(shifts)), shifts, strict=True):
         variation = inertia * variation + innovation * quantiles[byte]
-        append(baseline + variation)
-    return levels
+        append(int((baseline + variation + shift) * 10))
+    return tenths
 
 
-def cycling_levels(rng, span: int) -> tuple[list[float], list[str]]:
-    """Mood level and episode state on each of `span` consecutive days: episodes of varying length."""
+def cycling_tenths(rng, shifts: Sequence[float]) -> tuple[list[int], list[str]]:
+    """Mood level in tenths of a point (shifted as in stable_tenths) and episode state on consecutive days:
+    episodes of varying length."""
     level_of = {state: mood + rng.uniform(-0.6, 0.6) for state, mood in EPISODE_MOOD.items()}
     state = rng.choices(EPISODE_STATES, weights=[TIME_SHARE[s] for s in EPISODE_STATES])[0]
     remaining = 1 + int(rng.random() * _episode_length(rng, state))  # the series starts mid-episode
@@ -157,7 +164,7 @@ def cycling_levels(rng, span: int) -> tuple[list[float], list[str]]:
     innovation = math.sqrt(1 - EPISODE_INERTIA * EPISODE_INERTIA)
     quantiles = NORMAL_QUANTILES
     levels, states = [], []
-    for byte in rng.randbytes(span):
+    for byte, shift in zip(rng.randbytes(len(shifts)), shifts, strict=True):
         if not remaining:
             following = NEXT_EPISODE[state]
             state = rng.choices(tuple(following), weights=tuple(following.values()))[0]
@@ -165,7 +172,7 @@ def cycling_levels(rng, span: int) -> tuple[list[float], list[str]]:
         remaining -= 1
         center += EPISODE_ONSET * (level_of[state] - center)
         variation = EPISODE_INERTIA * variation + innovation * EPISODE_SPREAD[state] * quantiles[byte]
-        levels.append(center + variation)
+        levels.append(int((center + variation + shift) * 10))
         states.append(state)
     return levels, states
 
@@ -175,10 +182,10 @@ def _episode_length(rng, state: str) -> int:
     return max(2, round(EPISODE_DAYS[state] * math.exp(spread * rng.gauss() - spread * spread / 2)))
 
 
-def weekday_lifts(rng, first_weekday: int, span: int) -> list[float]:
-    """The weekday lift on each of `span` consecutive days starting on first_weekday."""
+def weekday_lifts(rng, first_weekday: int, span: int, offset: float = 0.0) -> list[float]:
+    """The weekday lift (plus offset) on each of `span` consecutive days starting on first_weekday."""
     scale = rng.uniform(*WEEKDAY_LIFT_SCALE)
-    week = [scale * WEEKDAY_LIFT[(first_weekday + day) % 7] for day in range(7)]
+    week = [scale * WEEKDAY_LIFT[(first_weekday + day) % 7] + offset for day in range(7)]
     return (week * (span // 7 + 1))[:span]
 
 
@@ -187,7 +194,7 @@ def treatment_gains(rng, plans: Sequence[PlanSpan], first: date, span: int) -> l
     if not plans or rng.random() < NON_RESPONDER_SHARE:
         return None
     response = rng.uniform(*RESPONSE_POINTS)
-    rate, cap = response / RESPONSE_DAYS, response * RESPONSE_CAP
+    rate, cap, total_cap = response / RESPONSE_DAYS, response * RESPONSE_CAP, response * TOTAL_GAIN_CAP
     last = first.toordinal() + span - 1
     gains: list[float] = []  # from the first plan's start, or from `first` if that is earlier
     day = min([first, *(plan.start for plan in plans)]).toordinal()
@@ -197,7 +204,7 @@ def treatment_gains(rng, plans: Sequence[PlanSpan], first: date, span: int) -> l
         gain = gains[-1] if gains else 0.0
         days = range(1, end - begin + 2)
         if status in IMPROVING_STATUSES:
-            gains += [min(cap, gain + rate * k) for k in days]
+            gains += [min(total_cap, gain + min(cap, rate * k)) for k in days]
         else:
             gains += [gain] * len(days)
         day = end + 1

@@ -1,13 +1,10 @@
-"""Synthetic organizations (clinics) of a scenario, and which clinic each therapist and patient belongs to."""
-
-from collections.abc import Callable
+"""Synthetic organizations (clinics) of a scenario; placement.py says which clinic each person belongs to."""
 
 from clinic.models import Organization
 from seeding.context import RunContext
+from seeding.generators.placement import ORGANIZATION_IDS
 from seeding.generators.registry import EntityGenerator, UniqueColumn, register
-from seeding.request import SeedRequest, split_by_weight
-
-ORGANIZATION_IDS = "organization_ids"  # ctx.cache key: database ids of this run's organizations, in request order
+from seeding.request import SeedRequest
 
 
 def organization_slug(ctx: RunContext, index: int) -> str:
@@ -17,38 +14,6 @@ def organization_slug(ctx: RunContext, index: int) -> str:
     if not attempt:
         return slug
     return f"{slug}-{ctx.rng('organization', index, attempt).getrandbits(24):06x}"
-
-
-def organization_blocks(ctx: RunContext, weight: str, count: int) -> list[range]:
-    """Per organization, the indices of the therapists (or patients) placed in it: consecutive blocks."""
-    key = ("organization_blocks", weight)
-    blocks = ctx.cache.get(key)
-    if blocks is None:
-        shares = split_by_weight(count, [getattr(spec, weight) for spec in ctx.request.organizations])
-        starts = [sum(shares[:i]) for i in range(len(shares))]
-        blocks = ctx.cache[key] = [range(start, start + share) for start, share in zip(starts, shares, strict=True)]
-    return blocks
-
-
-def therapist_blocks(ctx: RunContext) -> list[range]:
-    return organization_blocks(ctx, "therapist_weight", ctx.request.therapists_count)
-
-
-def patient_blocks(ctx: RunContext) -> list[range]:
-    return organization_blocks(ctx, "patient_weight", ctx.request.patients_count)
-
-
-def block_of(blocks: list[range], index: int) -> int:
-    return next(position for position, block in enumerate(blocks) if index in block)
-
-
-def organization_id(ctx: RunContext, index: int) -> int:
-    return ctx.cache[ORGANIZATION_IDS][index]
-
-
-def clinic_units(count: Callable[[SeedRequest], int]) -> Callable[[SeedRequest], int]:
-    """Units of a clinic-scenario generator: none at all when the request names no organizations."""
-    return lambda request: count(request) if request.organizations else 0
 
 
 def _rows(ctx: RunContext, index: int):

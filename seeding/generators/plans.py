@@ -5,9 +5,8 @@ from datetime import date, timedelta
 
 from clinic.models import Profile, TreatmentPlan
 from seeding.context import RunContext
-from seeding.generators.memberships import patient_placement, therapist_id
-from seeding.generators.organizations import clinic_units, organization_id
-from seeding.generators.profiles import profile_identity
+from seeding.generators.identity import profile_identity, therapist_id
+from seeding.generators.placement import clinic_units, organization_id, patient_placement
 from seeding.generators.registry import EntityGenerator, register
 
 Status = TreatmentPlan.Status
@@ -15,7 +14,7 @@ OTHER_STATUSES = [status for status in Status if status != Status.ONGOING]
 
 
 def plan_statuses(rng, count: int) -> list[str]:
-    """002's rule: one ongoing plan, the others of distinct statuses while there are enough of them."""
+    """The clinic specification's rule: one ongoing plan, the others of distinct statuses while there are enough."""
     others = list(OTHER_STATUSES)
     rng.shuffle(others)
     statuses = [Status.ONGOING, *others[: count - 1]]

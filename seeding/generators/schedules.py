@@ -6,8 +6,8 @@ from datetime import time, timedelta
 from clinic.models import AvailabilityException, WeeklyAvailability
 from clinic.scheduling import slots_conflict
 from seeding.context import RunContext
-from seeding.generators.memberships import therapist_id, therapist_organization
-from seeding.generators.organizations import clinic_units, organization_id
+from seeding.generators.identity import therapist_id
+from seeding.generators.placement import clinic_units, organization_id, therapist_organization
 from seeding.generators.registry import EntityGenerator, register
 
 WEEKDAYS = range(5)  # Monday to Friday

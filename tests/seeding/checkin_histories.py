@@ -1,24 +1,15 @@
 """Stored check-ins of a generated run, per patient, and the statistics the realism tests measure on them."""
 
 import statistics
-from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
 
 from clinic.models import CheckIn
+from seeding.report import Day
 from seeding.request import SeedRequest, command_limits
 from seeding.service import generate
 
 END_DATE = date(2026, 3, 1)  # a Sunday
-
-
-@dataclass(frozen=True)
-class Day:
-    date: date
-    mood: int
-    energy: int
-    anxiety: int
-    sleep: float
 
 
 def histories(**request) -> dict[str, list[Day]]:
@@ -64,3 +55,10 @@ def autocorrelation(history: list[Day], lag: int) -> float:
 
 def mean_autocorrelation(patients: list[list[Day]], lag: int) -> float:
     return statistics.mean(autocorrelation(history, lag) for history in patients)
+
+
+def classified(history: list[Day]) -> str:
+    """Tell a patient's mood pattern from their check-ins alone."""
+    if autocorrelation(history, 1) > 0.6:
+        return "cycling"
+    return "random" if statistics.pstdev(moods(history)) > 2.2 else "stable"

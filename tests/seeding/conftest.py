@@ -19,7 +19,7 @@ def make_user(username: str, **fields):
 
 def make_profile_user(username: str, role: str):
     user = make_user(username)
-    # A real (non-synthetic) email, so 000's `LIKE '%@example.%'` queries never count these people.
+    # A real (non-synthetic) email, so the specification's `LIKE '%@example.%'` queries never count these people.
     baker.make(Profile, user=user, role=role, email=f"{username}@clinic.test")
     return user
 

@@ -1,12 +1,23 @@
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms import FileField
 from django.urls import reverse
 from model_bakery import baker
 
 from clinic.models import CheckIn, Profile
 from seeding.models import SeedRun
-from seeding.request import NO_PROFILES_MESSAGE, PASSWORD_MESSAGE, SeedRequest, command_limits
+from seeding.request import (
+    APPOINTMENTS_WITHOUT_ORGANIZATIONS_MESSAGE,
+    NO_PROFILES_MESSAGE,
+    PASSWORD_MESSAGE,
+    SeedRequest,
+    command_limits,
+)
+from seeding.scenarios import scenario_request
 from seeding.service import SEEDING_DISABLED_MESSAGE, SeedingError, generate
 
 CHANGELIST = reverse("admin:clinic_profile_changelist")
@@ -357,3 +368,108 @@ def test_undo_of_one_run_uses_the_same_confirmation(admin_client, synthetic):
     assert f"exactly the rows that run {run.pk} wrote" in page.text
     assert _messages(response) == ["Deleted 3 profiles, 10 check-ins."]
     assert SeedRun.objects.get(pk=run.pk).status == SeedRun.Status.UNDONE
+
+
+PEOPLE_HEADER = "email,full_name,role,mood_pattern,checkins_from,checkins_to,organization\n"
+
+
+def _upload(text: str, name: str = "people.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+@pytest.mark.django_db
+def test_an_uploaded_people_file_adds_its_people_to_the_run(admin_client):
+    people = (
+        PEOPLE_HEADER + "ana.upload@clinic.test,Ana Upload,patient,cycling,,,\nbo.upload@clinic.test,Bo Up,admin,,,,\n"
+    )
+
+    response = admin_client.post(FORM, {**VALID, "people": _upload(people)})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ana = Profile.objects.get(email="ana.upload@clinic.test")
+    run = SeedRun.objects.get()
+    assert (ana.role, ana.first_name, ana.synthetic_run_id) == ("patient", "Ana", run.id)
+    assert Profile.objects.filter(email="bo.upload@clinic.test", role=Profile.Role.ADMIN).exists()
+    assert Profile.objects.filter(role=Profile.Role.PATIENT).count() == 4
+    assert run.parameters["people_file"] == "people.csv"
+    assert _messages(response) == ["Generated 4 patients, 1 therapist and 1 admin with 40 check-ins (seed 7)."]
+
+
+GOOD_ROW = "ok@clinic.test,Ok,patient,,,,\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("people.csv", GOOD_ROW + "x@clinic.test,X,doctor,,,,\n", "people.csv line 3: role 'doctor' is unknown"),
+        ("people.csv", GOOD_ROW + "bad,X,patient,,,,\n", "people.csv line 3: email 'bad' is not a valid email"),
+        ("people.csv", "x@clinic.test,X,patient,,2024-01-01,2025-03-01,\n", "line 2: the check-in range is 426 days"),
+        ("people.csv", "x@clinic.test,X,patient,,,,kine-clinic-a\n", "line 2: organization 'kine-clinic-a' is not"),
+        ("people.txt", "x", "a people file is .csv (with a header line) or .json"),
+        ("people.json", "[1]", "a list of objects, one per person"),
+    ],
+)
+def test_a_bad_people_file_is_reported_on_its_field_and_nothing_is_written(admin_client, name, text, message):
+    body = PEOPLE_HEADER + text if name.endswith(".csv") else text
+
+    response = admin_client.post(FORM, {**VALID, "people": _upload(body, name)})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["people"]
+    assert any(message in error for error in errors), errors
+    assert "Nothing was written" in response.text
+    assert not Profile.objects.exists()
+    assert not SeedRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_uploaded_email_already_taken_is_refused(admin_client, real_patient):
+    response = admin_client.post(
+        FORM, {**VALID, "people": _upload(PEOPLE_HEADER + f"{real_patient.email},T,patient,,,,\n")}
+    )
+
+    assert response.context["adminform"].form.errors["people"] == [
+        f"people.csv line 2: email '{real_patient.email}' is already taken by a profile or a login."
+    ]
+    assert list(Profile.objects.all()) == [real_patient]
+
+
+@pytest.mark.django_db
+def test_appointments_per_patient_without_clinics_is_refused_on_its_field(admin_client):
+    response = admin_client.post(FORM, {**VALID, "appointments_per_patient": "2"})
+
+    assert response.context["adminform"].form.errors["appointments_per_patient"] == [
+        APPOINTMENTS_WITHOUT_ORGANIZATIONS_MESSAGE
+    ]
+    assert not SeedRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_form_offers_the_people_upload_and_appointments(admin_client):
+    response = admin_client.get(FORM)
+
+    assert 'enctype="multipart/form-data"' in response.text
+    form = response.context["adminform"].form
+    assert form["appointments_per_patient"].value() == 0
+    assert isinstance(form.fields["people"], FileField)
+
+
+@pytest.mark.django_db
+def test_a_therapists_page_lists_their_appointments(admin_client):
+    generate(
+        scenario_request("demo-clinic", seed=3, end_date=date(2025, 3, 3), checkins_per_user=1, with_logins=False),
+        limits=command_limits(),
+        source="command",
+    )
+    therapist = Profile.objects.filter(role=Profile.Role.THERAPIST, appointments_given__isnull=False).first()
+    booked = list(therapist.appointments_given.order_by("starts_at"))
+
+    response = admin_client.get(reverse("admin:clinic_profile_change", args=[therapist.pk]))
+
+    assert response.status_code == 200
+    assert "appointments with patients" in response.text.lower()
+    for appointment in booked:
+        assert str(appointment.patient) in response.text
+        assert reverse("admin:clinic_appointment_change", args=[appointment.pk]) in response.text
+    assert len(booked) == therapist.appointments_given.count() > 0

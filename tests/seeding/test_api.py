@@ -16,7 +16,7 @@ GENERATE = "/api/admin/generate-data"
 CLEAR = "/api/admin/clear-data"
 RUNS = "/api/admin/seed-runs/"
 
-# 000, "Example Requests", verbatim bodies.
+# The original specification's "Example Requests", verbatim bodies.
 EXAMPLE_CREATE = {
     "patients_count": 5,
     "therapists_count": 2,
@@ -27,7 +27,7 @@ EXAMPLE_CREATE = {
 EXAMPLE_CLEAR_AND_CREATE = {"patients_count": 3, "therapists_count": 1, "checkins_per_user": 15, "clear_db": True}
 EXAMPLE_ONLY_THERAPISTS = {"patients_count": 0, "therapists_count": 5}
 
-STATISTICS_000 = {
+SPECIFIED_STATISTICS = {
     "users_created",
     "patients_created",
     "therapists_created",
@@ -37,7 +37,7 @@ STATISTICS_000 = {
     "mood_pattern",
     "generated_at",
 }
-STATISTICS_EXTRAS = {"seed", "run_id", "elapsed_seconds", "end_date"}
+STATISTICS_EXTRAS = {"seed", "run_id", "elapsed_seconds", "end_date", "unplaced_appointments"}
 
 pytestmark = pytest.mark.usefixtures("empty_cache")
 
@@ -84,7 +84,7 @@ def test_000_examples_replayed_with_a_real_jwt_then_section_4_sql(real_patient, 
 
 @pytest.mark.django_db
 def test_000_section_4_curl_without_content_type_is_accepted(admin_api):
-    # `curl -d '{...}'` without -H sends application/x-www-form-urlencoded; 000 expects a 200 all the same.
+    # `curl -d '{...}'` without -H sends application/x-www-form-urlencoded; the API must answer 200 all the same.
     body = json.dumps({"patients_count": 5, "therapists_count": 2})
     response = admin_api.post(GENERATE, body, content_type="application/x-www-form-urlencoded")
 
@@ -101,7 +101,7 @@ def test_response_has_000_schema_and_the_project_extras(admin_api):
     assert set(body) == {"status", "message", "statistics"}
     assert body["status"] == "success"
     statistics = body["statistics"]
-    assert set(statistics) == STATISTICS_000 | STATISTICS_EXTRAS
+    assert set(statistics) == SPECIFIED_STATISTICS | STATISTICS_EXTRAS
     assert statistics["users_created"] == 7
     assert statistics["patients_created"] == 5
     assert statistics["therapists_created"] == 2
@@ -489,3 +489,25 @@ def test_clear_data_refuses_unknown_fields(admin_api):
 
     assert response.status_code == 400
     assert "keep_referencd" in response.json()
+
+
+@pytest.mark.django_db
+def test_appointments_per_patient_zero_is_accepted_and_nothing_is_unplaced(admin_api):
+    response = post_json(admin_api, {"patients_count": 2, "appointments_per_patient": 0})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["statistics"]["unplaced_appointments"] == 0
+    assert SeedRun.objects.get().parameters["appointments_per_patient"] == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [(3, "appointments_per_patient needs organizations"), (21, "between 0 and 20"), ("3", "whole number")],
+)
+def test_appointments_per_patient_without_clinics_or_out_of_range_is_a_400_naming_it(admin_api, value, fragment):
+    response = post_json(admin_api, {"patients_count": 2, "appointments_per_patient": value})
+
+    assert response.status_code == 400
+    assert any(fragment in message for message in response.json()["appointments_per_patient"])
+    assert_nothing_written()

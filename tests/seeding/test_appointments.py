@@ -1,6 +1,8 @@
 """Appointments of a clinic-scenario run, checked rule by rule with queries over the tables it leaves behind."""
 
 import logging
+import re
+from collections import Counter
 from datetime import date, timedelta
 from io import StringIO
 
@@ -23,6 +25,7 @@ from seeding.request import (
     command_limits,
 )
 from seeding.scenarios import scenario_request
+from seeding.serializers import GenerateDataResponseSerializer
 
 END_DATE = date(2025, 3, 3)
 GAP = timedelta(minutes=15)  # restated on purpose: these tests check the rows, not the rule's own code
@@ -152,6 +155,15 @@ def test_past_appointments_are_mostly_completed_and_future_ones_scheduled(clinic
     assert future.exists()
 
 
+def test_demo_clinic_books_four_appointments_per_patient_by_default(db):
+    report = generate(scenario_request("demo-clinic", seed=8, end_date=END_DATE, **SMALL))
+
+    per_patient = Counter(Appointment.objects.values_list("patient", flat=True))
+    assert report.rows["appointments"] == 20 * 4
+    assert set(per_patient.values()) == {4}
+    assert len(per_patient) == Profile.objects.filter(role=Profile.Role.PATIENT).count() == 20
+
+
 def test_notes_are_short_and_in_the_runs_language(db):
     generate(scenario_request("demo-clinic", seed=3, end_date=END_DATE, locale="pt_BR", **SMALL))
     portuguese = {note for notes in NOTES["pt"].values() for note in notes}
@@ -167,23 +179,42 @@ def test_outside_a_clinic_scenario_no_appointments_are_written(db):
     assert report.rows["appointments"] == Appointment.objects.count() == 0
 
 
+# One therapist with one weekly window and twelve patients asking for twenty appointments each: it cannot fit.
+FULL_CALENDAR = SeedRequest(
+    patients_count=12,
+    therapists_count=1,
+    checkins_per_user=1,
+    organizations=(OrganizationSpec(name="Tiny", slug="tiny"),),
+    templates_per_therapist=(1, 1),
+    exceptions_per_therapist=(0, 0),
+    appointments_per_patient=20,
+    seed=7,
+    end_date=END_DATE,
+)
+FULL_CALENDAR_SCENARIO = """
+patients_count = 12
+therapists_count = 1
+checkins_per_user = 1
+templates_per_therapist = [1, 1]
+exceptions_per_therapist = [0, 0]
+appointments_per_patient = 20
+
+[[organizations]]
+name = "Tiny"
+slug = "tiny"
+"""
+
+
 def test_a_full_calendar_books_fewer_appointments_and_says_so_rather_than_breaking_a_rule(db, caplog):
-    request = SeedRequest(
-        patients_count=12,
-        therapists_count=1,
-        checkins_per_user=1,
-        organizations=(OrganizationSpec(name="Tiny", slug="tiny"),),
-        templates_per_therapist=(1, 1),
-        exceptions_per_therapist=(0, 0),
-        appointments_per_patient=20,
-        seed=7,
-        end_date=END_DATE,
-    )
     with caplog.at_level(logging.WARNING, logger=appointments.logger.name):
-        report = generate(request)
+        report = generate(FULL_CALENDAR)
 
     booked = Appointment.objects.count()
     assert 0 < booked == report.rows["appointments"] < 12 * 20
+    assert report.unplaced_appointments == 12 * 20 - booked
+    assert report.message.endswith(
+        f"; {12 * 20 - booked} appointments did not fit: the therapists' calendars were full, so fewer were booked"
+    )
     assert f"{12 * 20 - booked} appointments did not fit" in caplog.text
     too_close = Appointment.objects.filter(
         therapist=OuterRef("therapist"),
@@ -191,6 +222,28 @@ def test_a_full_calendar_books_fewer_appointments_and_says_so_rather_than_breaki
         ends_at__gt=OuterRef("starts_at") - GAP,
     ).exclude(pk=OuterRef("pk"))
     assert not Appointment.objects.filter(Exists(too_close)).exists()
+
+
+def test_the_command_summary_and_the_api_statistics_say_how_many_did_not_fit(db, tmp_path):
+    scenario = tmp_path / "full.toml"
+    scenario.write_text(FULL_CALENDAR_SCENARIO)
+    out = StringIO()
+    call_command("seed", f"--scenario={scenario}", "--seed=7", "--end-date=2025-03-03", stdout=out, stderr=StringIO())
+
+    unplaced = 12 * 20 - Appointment.objects.count()
+    assert unplaced > 0
+    assert f"{unplaced} appointments did not fit" in out.getvalue().splitlines()[0]
+    assert f"not booked         {unplaced} appointments (full calendars)" in out.getvalue()
+    service.clear_synthetic_data(source="command")
+    report = generate(FULL_CALENDAR)
+    body = GenerateDataResponseSerializer({"status": "success", "message": report.message, "statistics": report}).data
+    assert body["statistics"]["unplaced_appointments"] == unplaced
+    assert "did not fit" in body["message"]
+
+
+def test_a_calendar_with_room_reports_nothing_unplaced(clinic_run):
+    assert clinic_run.unplaced_appointments == 0
+    assert "did not fit" not in clinic_run.message
 
 
 def test_the_generator_calls_the_clinics_own_appointment_rule(db, monkeypatch):
@@ -328,3 +381,105 @@ def test_the_database_refuses_an_appointment_that_ends_before_it_starts_or_has_a
     with pytest.raises(IntegrityError, match="appointments_status_check"), transaction.atomic():
         Appointment.objects.create(**fields, starts_at=booked.starts_at, ends_at=booked.ends_at, status="maybe")
     assert not Appointment.objects.filter(Q(status="maybe") | Q(ends_at__lte=F("starts_at"))).exists()
+
+
+# The same rules as plain SQL over the tables, as a reviewer would write them. Each query counts the
+# appointments breaking one rule. TIME_ZONE is UTC, so a stored time is the clinic's wall-clock time.
+SQL_CLOCK = {
+    "postgresql": {
+        "weekday": "(EXTRACT(ISODOW FROM {t} AT TIME ZONE 'UTC')::int - 1)",
+        "day": "({t} AT TIME ZONE 'UTC')::date",
+        "clock": "({t} AT TIME ZONE 'UTC')::time",
+        "stamp": "{t}",
+        "plus_gap": "{t} + INTERVAL '15 minutes'",
+        "minutes": "(EXTRACT(EPOCH FROM a.ends_at - a.starts_at) / 60)",
+    },
+    "sqlite": {
+        "weekday": "((CAST(strftime('%%w', {t}) AS INTEGER) + 6) %% 7)",
+        "day": "date({t})",
+        "clock": "time({t})",
+        "stamp": "datetime({t})",
+        "plus_gap": "datetime({t}, '+15 minutes')",
+        "minutes": "ROUND((julianday(a.ends_at) - julianday(a.starts_at)) * 1440)",
+    },
+}
+RULES_AS_SQL = {
+    "outside a weekly window of its therapist in its clinic on that weekday": """
+        SELECT COUNT(*) FROM appointments a WHERE NOT EXISTS (
+            SELECT 1 FROM weekly_availability w
+            WHERE w.therapist_id = a.therapist_id AND w.organization_id = a.organization_id
+              AND w.weekday = {weekday:a.starts_at}
+              AND w.start_time <= {clock:a.starts_at} AND w.end_time >= {clock:a.ends_at})""",
+    "on a full-day unavailable exception": """
+        SELECT COUNT(*) FROM appointments a JOIN availability_exceptions e
+          ON e.therapist_id = a.therapist_id AND e.organization_id = a.organization_id
+         AND e.date = {day:a.starts_at} AND NOT e.is_available AND e.start_time IS NULL""",
+    "across a partial unavailable exception": """
+        SELECT COUNT(*) FROM appointments a JOIN availability_exceptions e
+          ON e.therapist_id = a.therapist_id AND e.organization_id = a.organization_id
+         AND e.date = {day:a.starts_at} AND NOT e.is_available
+         AND e.start_time < {clock:a.ends_at} AND e.end_time > {clock:a.starts_at}""",
+    "less than the gap from another of the therapist's": """
+        SELECT COUNT(*) FROM appointments a JOIN appointments b
+          ON a.therapist_id = b.therapist_id AND a.id <> b.id
+         AND {stamp:a.starts_at} < {plus_gap:b.ends_at} AND {stamp:b.starts_at} < {plus_gap:a.ends_at}""",
+    "at the same time as another of the patient's": """
+        SELECT COUNT(*) FROM appointments a JOIN appointments b
+          ON a.patient_id = b.patient_id AND a.id <> b.id
+         AND {stamp:a.starts_at} < {stamp:b.ends_at} AND {stamp:b.starts_at} < {stamp:a.ends_at}""",
+    "not with the patient's own therapist in the patient's clinic": """
+        SELECT COUNT(*) FROM appointments a WHERE NOT EXISTS (
+            SELECT 1 FROM enrollments e
+            WHERE e.patient_id = a.patient_id AND e.therapist_id = a.therapist_id
+              AND e.organization_id = a.organization_id)""",
+    "not 30, 45 or 60 minutes long": "SELECT COUNT(*) FROM appointments a WHERE {minutes} NOT IN (30, 45, 60)",
+    "scheduled in the past, or anything but scheduled in the future": """
+        SELECT COUNT(*) FROM appointments a
+        WHERE ({day:a.starts_at} <= %s AND a.status = 'scheduled')
+           OR ({day:a.starts_at} > %s AND a.status <> 'scheduled')""",
+}
+
+
+def _sql(rule: str) -> str:
+    clock = SQL_CLOCK[connection.vendor]
+    return re.sub(r"\{(\w+)(?::([\w.]+))?\}", lambda match: clock[match[1]].format(t=match[2]), RULES_AS_SQL[rule])
+
+
+@pytest.mark.parametrize("rule", RULES_AS_SQL)
+def test_no_appointment_of_a_clinic_run_breaks_a_rule_by_sql(clinic_run, rule):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM appointments", [])
+        assert cursor.fetchone()[0] == 20 * 8
+        cursor.execute(_sql(rule), [END_DATE, END_DATE] if "%s" in RULES_AS_SQL[rule] else [])
+        assert cursor.fetchone()[0] == 0
+
+
+def test_past_appointments_by_sql_are_mostly_completed_with_some_cancelled_and_no_shows(clinic_run):
+    day = SQL_CLOCK[connection.vendor]["day"].format(t="starts_at")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status, COUNT(*) FROM appointments WHERE {day} <= %s GROUP BY status", [END_DATE])
+        past = dict(cursor.fetchall())
+        cursor.execute(f"SELECT COUNT(*) FROM appointments WHERE {day} > %s", [END_DATE])
+        future = cursor.fetchone()[0]
+
+    assert set(past) == {"completed", "cancelled", "no_show"}
+    assert past["completed"] > past["cancelled"] + past["no_show"]
+    assert future > 0
+
+
+def test_the_sql_checks_catch_a_broken_row(clinic_run):
+    """The queries above can fail: an appointment moved onto another's, and made two hours long, is counted."""
+    booked = Appointment.objects.exclude(status=Appointment.Status.CANCELLED).order_by("pk")
+    first, second = booked[0], booked.filter(therapist=booked[0].therapist)[1]
+    # Cancelled, so that PostgreSQL's exclusion constraints let it in; the gap rule counts it all the same.
+    Appointment.objects.filter(pk=second.pk).update(
+        starts_at=first.starts_at, ends_at=first.starts_at + GAP * 8, status=Appointment.Status.CANCELLED
+    )
+    counts = {}
+    with connection.cursor() as cursor:
+        for rule in RULES_AS_SQL:
+            cursor.execute(_sql(rule), [END_DATE, END_DATE] if "%s" in RULES_AS_SQL[rule] else [])
+            counts[rule] = cursor.fetchone()[0]
+
+    assert counts["less than the gap from another of the therapist's"] >= 2
+    assert counts["not 30, 45 or 60 minutes long"] == 1

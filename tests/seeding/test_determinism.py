@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
 from seeding.generators import REGISTRY
-from seeding.generators.profiles import profile_identity
+from seeding.generators.identity import profile_identity
 from seeding.request import SeedRequest, command_limits
 from seeding.service import clear_synthetic_data, generate
 

@@ -1,4 +1,4 @@
-"""001: generated values that collide with existing rows are regenerated; a violation that persists is an error."""
+"""Generated values that collide with existing rows are regenerated; a violation that persists is an error."""
 
 from dataclasses import replace
 from datetime import date
@@ -11,7 +11,7 @@ from model_bakery import baker
 
 from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
-from seeding.generators.profiles import ProfileIdentity, profile_identity
+from seeding.generators.identity import ProfileIdentity, profile_identity
 from seeding.models import SeedRun
 from seeding.request import SeedRequest, command_limits
 from seeding.service import SeedingConflict, generate

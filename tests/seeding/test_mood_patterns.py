@@ -4,13 +4,15 @@ Per patient over a year, a lag-1 autocorrelation has a standard error of about 0
 below leave several standard errors of room while still telling the patterns apart.
 """
 
+import cmath
+import math
 import statistics
-from itertools import pairwise
 
 import pytest
 
 from seeding.generators.mood import pattern_of
-from tests.seeding.checkin_histories import autocorrelation, histories, mean_autocorrelation, moods
+from seeding.report import episode_lengths
+from tests.seeding.checkin_histories import autocorrelation, classified, histories, mean_autocorrelation, moods
 
 
 def has_fixed_cycle(series: list[int]) -> bool:
@@ -20,13 +22,6 @@ def has_fixed_cycle(series: list[int]) -> bool:
         return statistics.correlation(series[:-k], series[k:])
 
     return any(lag(period) > 0.5 and lag(round(period / 2)) < -0.5 for period in range(14, 36))
-
-
-def classified(history) -> str:
-    """Tell the pattern from the data alone."""
-    if autocorrelation(history, 1) > 0.6:
-        return "cycling"
-    return "random" if statistics.pstdev(moods(history)) > 2.2 else "stable"
 
 
 @pytest.mark.django_db
@@ -43,6 +38,8 @@ def test_stable_mood_carries_over_from_day_to_day_around_a_personal_baseline():
     assert max(spreads) - min(spreads) > 0.3  # the spread varies by patient
     assert statistics.pstdev(baselines) > 0.5  # and so does the baseline
     assert mean_autocorrelation(patients, 7) < 0.1  # inertia, not episodes
+    # Each patient has their own inertia: the lag-1 values spread wider than sampling alone (about 0.05) makes.
+    assert statistics.pstdev(lag1) > 0.07
 
 
 @pytest.mark.django_db
@@ -62,6 +59,42 @@ def test_cycling_mood_moves_in_persistent_episodes_without_a_fixed_period():
     # Depressed about half the time, elevated rarely (Bopp et al.: 47.7% and 7% of weeks).
     assert 0.35 <= sum(mood <= 4 for mood in every_mood) / len(every_mood) <= 0.6
     assert 0.03 <= sum(mood >= 8 for mood in every_mood) / len(every_mood) <= 0.15
+    # Euthymic and mixed days (mood 5 to 7) make up most of the rest (Bopp et al.: 36.5% and 8.8%).
+    assert 0.3 <= sum(5 <= mood <= 7 for mood in every_mood) / len(every_mood) <= 0.6
+    # Mixed states: energetic and anxious at once, which mood alone never makes.
+    days = [day for history in patients for day in history]
+    assert 0.02 <= sum(day.energy >= 7 and day.anxiety >= 7 for day in days) / len(days) <= 0.15
+
+
+def periodogram(series: list[int]) -> list[float]:
+    """Power at each frequency k / len(series), k = 1 .. len(series) // 2."""
+    n, mean = len(series), statistics.fmean(series)
+    centred = [value - mean for value in series]
+    return [
+        abs(sum(value * cmath.exp(-2j * math.pi * k * t / n) for t, value in enumerate(centred))) ** 2 / n
+        for k in range(1, n // 2 + 1)
+    ]
+
+
+@pytest.mark.django_db
+def test_cycling_mood_has_a_broadband_spectrum_without_a_peak():
+    """30 patients x 365 days: power falls from long periods to short ones, and no frequency dominates."""
+    patients = list(histories(mood_pattern="cycling", patients_count=30, checkins_per_user=365).values())
+
+    # Frequency bands by period: over 8 weeks, 4 to 8, 2 to 4, 1 to 2 weeks, under a week (k of 365 days).
+    bands = [(1, 6), (7, 13), (14, 26), (27, 52), (53, 182)]
+    pooled = [0.0] * 182
+    peaks, peak_shares = set(), []
+    for history in patients:
+        power = periodogram(moods(history))
+        total = sum(power)
+        pooled = [sum_ + value / total for sum_, value in zip(pooled, power, strict=True)]
+        peaks.add(power.index(max(power)))
+        peak_shares.append(max(power) / total)
+    band_power = [statistics.fmean(pooled[low - 1 : high]) for low, high in bands]
+    assert band_power == sorted(band_power, reverse=True)  # a fixed 2-5 week cycle would peak in a middle band
+    assert len(peaks) >= 6  # each patient's strongest frequency is a different one
+    assert statistics.fmean(peak_shares) < 0.3  # a sine wave puts most of its variance in one frequency
 
 
 @pytest.mark.django_db
@@ -69,28 +102,15 @@ def test_cycling_episodes_last_from_days_to_several_weeks():
     """30 patients x 365 days: runs of a smoothed mood in one band (low, middle, high)."""
     patients = list(histories(mood_pattern="cycling", patients_count=30, checkins_per_user=365).values())
 
-    runs = [length for history in patients for length in band_runs(moods(history))]
+    runs = [length for history in patients for length in episode_lengths(history)]
     assert 5 <= statistics.median(runs) <= 30
     assert min(runs) <= 4
     assert max(runs) >= 35
 
 
-def band_runs(series: list[int]) -> list[int]:
-    """Lengths of runs of days whose 5-day median mood stays in one band: at most 4, 5 to 6, at least 7."""
-    smooth = [statistics.median(series[max(0, i - 2) : i + 3]) for i in range(len(series))]
-    bands = [0 if mood <= 4 else 2 if mood >= 7 else 1 for mood in smooth]
-    runs, length = [], 1
-    for previous, current in pairwise(bands):
-        if current == previous:
-            length += 1
-        else:
-            runs.append(length)
-            length = 1
-    return runs[1:]  # the first run began before the series did
-
-
 @pytest.mark.django_db
 def test_random_mood_covers_one_to_ten_without_memory():
+    """4 patients x 365 days."""
     patients = list(histories(mood_pattern="random", patients_count=4, checkins_per_user=365).values())
 
     for history in patients:

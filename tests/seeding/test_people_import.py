@@ -2,6 +2,7 @@
 
 import json
 import re
+import shlex
 from datetime import date, timedelta
 from io import StringIO
 
@@ -12,14 +13,15 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from model_bakery import baker
 
-from clinic.models import Enrollment, Membership, Profile
+from clinic.models import Appointment, Enrollment, Membership, Profile
 from seeding.models import SeedRun
-from seeding.people import MAX_ERRORS, parse_people, request_with_people
+from seeding.people import MAX_ERRORS, MAX_FILE_BYTES, MAX_NAME_LENGTH, parse_people, read_people, request_with_people
 from seeding.request import PersonSpec, SeedRequest
 from seeding.scenarios import scenario_request
 
 HEADER = "email,full_name,role,mood_pattern,checkins_from,checkins_to,organization\n"
 END_DATE = date(2025, 3, 3)
+REPEATED_OPTIONS = ("--people", "--appointments-per-patient", "--checkin-adherence")
 
 
 def seed(*args: str) -> str:
@@ -150,3 +152,50 @@ def test_the_people_are_added_to_the_counts_of_their_role():
     request = request_with_people(SeedRequest(patients_count=2), people)
 
     assert (request.patients_count, request.admins_count, request.people) == (3, 1, people)
+
+
+@pytest.mark.django_db
+def test_the_printed_command_repeats_a_run_with_people_appointments_and_adherence(tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text(HEADER + "ana.import@clinic.test,Ana Import,patient,cycling,2025-01-01,2025-02-28,\n")
+    out = seed(
+        "--scenario=demo-clinic",
+        f"--people={people}",
+        "--appointments-per-patient=2",
+        "--checkin-adherence=0.6",
+        "--no-with-logins",
+        "--end-date=2025-03-03",
+    )
+    first = SeedRun.objects.get(kind=SeedRun.Kind.GENERATE)
+    rows = sorted(Appointment.objects.values_list("patient__email", "starts_at", "ends_at", "status"))
+    repeat = shlex.split(out.strip().splitlines()[-1].split("repeat with", 1)[1])
+    assert [people.as_posix(), "2", "0.6"] == [repeat[repeat.index(o) + 1] for o in REPEATED_OPTIONS]
+    call_command("seed", f"--undo={first.id}", "--no-input", stdout=StringIO())
+
+    call_command("seed", *repeat[3:], "--no-input", stdout=StringIO(), stderr=StringIO())
+
+    second = SeedRun.objects.filter(kind=SeedRun.Kind.GENERATE).exclude(pk=first.pk).get()
+    assert second.seed == first.seed
+    assert {**second.parameters, "seed": None} == first.parameters  # the first run's seed was drawn, not given
+    assert second.counts == first.counts
+    assert sorted(Appointment.objects.values_list("patient__email", "starts_at", "ends_at", "status")) == rows
+    assert Profile.objects.filter(role=Profile.Role.PATIENT).count() == 21
+
+
+def test_a_name_longer_than_allowed_is_refused(db):
+    errors = errors_of(HEADER + f"x@clinic.test,{'N' * (MAX_NAME_LENGTH + 1)},patient,,,,\n")
+
+    assert errors == [f"people.csv line 2: full_name is at most {MAX_NAME_LENGTH} characters."]
+
+
+def test_a_file_that_is_not_utf8_or_too_large_is_refused_before_it_is_parsed(db, tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes((HEADER + "jose@clinic.test,José,patient,,,,\n").encode("latin-1"))
+    large = tmp_path / "large.csv"
+    large.write_text(HEADER + "x@clinic.test,X,patient,,,,\n" * (MAX_FILE_BYTES // 20))
+    request = scenario_request("demo-clinic")
+
+    with pytest.raises(ValidationError, match=r"latin\.csv: cannot be read"):
+        read_people(latin, request)
+    with pytest.raises(ValidationError, match=r"large\.csv: the file has [\d,]+ bytes; a people file has at most"):
+        read_people(large, request)

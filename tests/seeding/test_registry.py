@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from clinic.models import Organization, Profile, TreatmentPlan
 from seeding.generators import REGISTRY, EntityGenerator, generation_order
-from seeding.generators.organizations import clinic_units, organization_id
+from seeding.generators.placement import clinic_units, organization_id
 from seeding.request import SeedRequest, command_limits
 from seeding.scenarios import scenario_request
 from seeding.service import clear_synthetic_data, generate

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from clinic.models import CheckIn, Membership, TreatmentPlan, WeeklyAvailability
+from clinic.models import Appointment, CheckIn, Membership, TreatmentPlan, WeeklyAvailability
 from seeding.report import NO_RUN_MESSAGE, build_report
 from seeding.request import OrganizationSpec, SeedRequest, command_limits
 from seeding.scenarios import scenario_request
@@ -69,6 +69,7 @@ def test_the_report_measures_treatment_response_in_a_large_clinic_run():
     assert report.failed == []
     assert {name for name in measured(report) if name.startswith("treatment:")} == {
         "treatment: mood drift in ongoing plans (points per 12 weeks)",
+        "treatment: anxiety drift in ongoing plans (points per 12 weeks)",
         "treatment: completed plans, last two weeks minus first two (points)",
         "treatment: mood drift in cancelled or paused plans (points per 12 weeks)",
     }
@@ -108,6 +109,22 @@ def test_an_overlapping_weekly_slot_fails_exactly_the_clash_check():
 
     assert [check.name for check in report.failed] == ["weekly availability slots that clash"]
     assert report.failed[0].value == 1
+
+
+@pytest.mark.django_db
+def test_an_appointment_moved_outside_availability_fails_exactly_the_scheduling_check():
+    run = clinic_run(appointments_per_patient=2)
+    appointment = Appointment.objects.filter(synthetic_run_id=run.run_id).exclude(status="cancelled").first()
+    night = appointment.starts_at.replace(hour=2, minute=0)  # no therapist's window opens at night
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE appointments SET starts_at = %s, ends_at = %s WHERE id = %s",
+            [night, night + (appointment.ends_at - appointment.starts_at), appointment.pk],
+        )
+
+    failed = [check.name for check in build_report(run.run_id).failed]
+
+    assert failed == ["appointments that break the scheduling rule"]
 
 
 @pytest.mark.django_db
@@ -154,22 +171,26 @@ def test_the_command_reports_the_latest_run_and_exits_non_zero_on_a_failure():
 
 @pytest.mark.django_db
 def test_the_command_prints_json_and_writes_the_pictures(tmp_path):
-    run = seeded(patients_count=6, checkins_per_user=60, mood_pattern="mixed")
+    run = seeded(patients_count=12, checkins_per_user=60, mood_pattern="mixed")
     out = StringIO()
 
-    call_command(
-        "seed_report", str(run.run_id), "--json", "--svg", str(tmp_path / "report.svg"), stdout=out, stderr=StringIO()
-    )
+    pictures = tmp_path / "pictures"
+    call_command("seed_report", str(run.run_id), "--json", "--svg-dir", str(pictures), stdout=out, stderr=StringIO())
 
     data = json.loads(out.getvalue())
     assert data["run_id"] == str(run.run_id)
     assert data["checks"]
     assert all(set(check) == {"name", "passed", "value", "expected"} for check in data["checks"])
     assert all(check["passed"] for check in data["checks"])
-    svg = (tmp_path / "report.svg").read_text()
-    assert svg.startswith("<?xml")
-    assert svg.count('class="report-chart') == 4
-    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from elsewhere
+    files = sorted(path.name for path in pictures.iterdir())
+    assert files == ["autocorrelation.svg", "example-patients.svg", "mood-distribution.svg", "weekday-means.svg"]
+    for path in pictures.iterdir():
+        svg = path.read_text()
+        assert svg.startswith("<?xml")
+        assert svg.count('class="report-chart') == 1
+        assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from elsewhere
+    examples = (pictures / "example-patients.svg").read_text()
+    assert examples.count("<polyline") == 3  # one patient of each of the mixed run's three patterns
 
 
 @pytest.mark.django_db

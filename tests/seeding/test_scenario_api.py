@@ -1,4 +1,4 @@
-"""POST /api/db/seed (002): development only; clears the synthetic data and seeds demo-clinic."""
+"""POST /api/db/seed: development only; clears the synthetic data and seeds demo-clinic."""
 
 import pytest
 from django.db import connection

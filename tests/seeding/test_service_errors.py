@@ -55,16 +55,63 @@ def _failing_on_second_batch(ctx, unit: int):
     yield from REGISTRY["checkins"].rows(ctx, unit)
 
 
-def test_a_generator_failing_on_its_second_batch_stops_the_write_and_its_thread(db, monkeypatch):
+def test_a_generator_failing_on_its_second_batch_stops_the_write_and_its_thread(db, monkeypatch, caplog):
     monkeypatch.setattr(writers, "BATCH_ROWS", 10)
+    broken = REGISTRY | {"checkins": _replace(REGISTRY["checkins"], rows=_failing_on_second_batch)}
+
+    with pytest.raises(ZeroDivisionError, match="second batch"):  # a bug goes on unchanged, never a SeedingError
+        generate(REQUEST, registry=broken, limits=command_limits(), source="command")
+
+    assert producer_threads() == []
+    assert not CheckIn.objects.exists()
+    run = SeedRun.objects.get()
+    assert run.status == SeedRun.Status.FAILED
+    assert run.error == "ZeroDivisionError: a bug in the second batch"
+    logged = [record for record in caplog.records if record.name == "seeding.service" and record.exc_info]
+    assert [record.exc_info[0] for record in logged] == [ZeroDivisionError]
+
+
+LEDGER_REFUSES_FAILURES = {
+    "sqlite": [
+        "CREATE TRIGGER ledger_refuses_failures BEFORE UPDATE ON seeding_seedrun WHEN NEW.status = 'failed' "
+        "BEGIN SELECT RAISE(ABORT, 'the ledger refuses'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION ledger_refuses() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'the ledger refuses'; END $$ "
+        "LANGUAGE plpgsql",
+        "CREATE TRIGGER ledger_refuses_failures BEFORE UPDATE ON seeding_seedrun FOR EACH ROW "
+        "WHEN (NEW.status = 'failed') EXECUTE FUNCTION ledger_refuses()",
+    ],
+}
+LEDGER_ACCEPTS_FAILURES = {
+    "sqlite": ["DROP TRIGGER ledger_refuses_failures"],
+    "postgresql": ["DROP TRIGGER ledger_refuses_failures ON seeding_seedrun", "DROP FUNCTION ledger_refuses()"],
+}
+
+
+@pytest.fixture
+def ledger_refusing_failures(transactional_db):
+    """The database itself refuses to record a failed run, as a broken connection would."""
+    with connection.cursor() as cursor:
+        for statement in LEDGER_REFUSES_FAILURES[connection.vendor]:
+            cursor.execute(statement)
+    yield
+    with connection.cursor() as cursor:
+        for statement in LEDGER_ACCEPTS_FAILURES[connection.vendor]:
+            cursor.execute(statement)
+
+
+@pytest.mark.usefixtures("ledger_refusing_failures")
+def test_a_failure_that_cannot_be_recorded_never_masks_its_cause(caplog):
     broken = REGISTRY | {"checkins": _replace(REGISTRY["checkins"], rows=_failing_on_second_batch)}
 
     with pytest.raises(ZeroDivisionError, match="second batch"):
         generate(REQUEST, registry=broken, limits=command_limits(), source="command")
 
-    assert producer_threads() == []
+    messages = [record.getMessage() for record in caplog.records if record.name == "seeding.service"]
+    assert any(message.startswith("Could not record the failure") for message in messages)
     assert not CheckIn.objects.exists()
-    assert SeedRun.objects.get().status == SeedRun.Status.FAILED
+    assert not Profile.objects.exists()
 
 
 def _querying_rows(ctx, unit: int):

@@ -16,7 +16,7 @@ from seeding.management.command_line import ENABLE_HINT, OPTION_OF_FIELD, repeat
 from seeding.management.database import ensure_database_ready
 from seeding.management.progress import ProgressPrinter
 from seeding.models import SeedRun
-from seeding.people import read_people, request_with_people
+from seeding.people import PEOPLE_FILE_HELP, read_people, request_with_people
 from seeding.request import (
     API_LIMITS,
     MOOD_PATTERNS,
@@ -76,6 +76,7 @@ DEST_OF_FIELD = {
     "password": "password",
     "keep_referenced": "keep_referenced",
     "appointments_per_patient": "appointments_per_patient",
+    "people_file": "people",
 }
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -119,12 +120,7 @@ class Command(BaseCommand):
         parser.add_argument("--checkin-adherence", type=float, metavar="SHARE", help=help_of("checkin_adherence"))
         parser.add_argument("--mood-pattern", choices=MOOD_PATTERNS, help=help_of("mood_pattern"))
         parser.add_argument("--appointments-per-patient", type=int, help=help_of("appointments_per_patient"))
-        parser.add_argument(
-            "--people",
-            metavar="FILE",
-            help="People to add, from a .csv file (with a header) or a .json list: email, full_name, role, and "
-            "optionally mood_pattern, checkins_from, checkins_to, organization. Checked as a whole first.",
-        )
+        parser.add_argument("--people", metavar="FILE", help=PEOPLE_FILE_HELP)
         parser.add_argument("--clear", action="store_true", default=None, help=help_of("clear_db"))
         parser.add_argument("--seed", type=int, help=help_of("seed"))
         parser.add_argument("--locale", help=help_of("locale"))
@@ -225,7 +221,8 @@ class Command(BaseCommand):
             appointments_per_patient=options["appointments_per_patient"],
         )
         if options["people"]:
-            request = request_with_people(request, read_people(options["people"], request, using=options["database"]))
+            people = read_people(options["people"], request, using=options["database"])
+            request = request_with_people(request, people, source=options["people"])
         if request.with_logins and not request.password and options["interactive"] and sys.stdin.isatty():
             request = replace(request, password=_ask_password())
         return request
@@ -313,6 +310,8 @@ def _summary(report, repeat: str) -> str:
         lines["cleared first"] = describe_counts(report.cleared)
     if report.kept:
         lines["kept"] = f"{describe_counts(report.kept)} (real rows point at them)"
+    if report.unplaced_appointments:
+        lines["not booked"] = f"{report.unplaced_appointments:,} appointments (full calendars)"
     lines["elapsed"] = f"{report.elapsed_seconds:.2f} s"
     lines["repeat with"] = repeat
     return "\n".join([report.message, *(f"  {label:<19}{value}" for label, value in lines.items())])

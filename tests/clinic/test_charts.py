@@ -3,8 +3,8 @@ import statistics
 from datetime import date, timedelta
 from random import Random
 
+from clinic.charts import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, chart_geometry, checkin_chart_svg
 from clinic.models import CheckIn
-from seeding.charts import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, chart_geometry, checkin_chart_svg
 from seeding.generators.checkins import mood_series
 
 START = date(2024, 3, 1)
