@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connections, transaction
+from psycopg import sql
 
 BULK_CHECK_MIN_ROWS = 100_000  # below this, checking foreign keys row by row is cheaper than a pass
 
@@ -64,6 +65,32 @@ def foreign_keys_checked_in_bulk(using: str, table: str, plan: BulkLoadPlan) -> 
     with connection.cursor() as cursor:
         for name, definition in keys:
             cursor.execute(f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+
+
+@contextmanager
+def constants_as_column_defaults(
+    using: str, table: str, plan: BulkLoadPlan, constants: Mapping[str, object]
+) -> Iterator[dict[str, object]]:
+    """Around a planned table's load: its constant columns (the run id) become column defaults for the load.
+
+    The server then fills them instead of parsing the same value on every line; yields the constants the
+    writer must still send (none for a planned table), and restores the table's own defaults after.
+    """
+    if table not in plan.tables or not constants:
+        yield dict(constants)
+        return
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        for column, value in constants.items():
+            literal = sql.Literal(str(value)).as_string(connection.connection)
+            cursor.execute(
+                f"ALTER TABLE {quoted} ALTER COLUMN {connection.ops.quote_name(column)} SET DEFAULT {literal}"
+            )
+    yield {}
+    with connection.cursor() as cursor:
+        for column in constants:
+            cursor.execute(f"ALTER TABLE {quoted} ALTER COLUMN {connection.ops.quote_name(column)} DROP DEFAULT")
 
 
 def _foreign_keys(connection, quoted_table: str) -> list[tuple[str, str]]:

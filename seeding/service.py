@@ -19,7 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, OperationalError, connections, transaction
 from django.utils import timezone
 
-from seeding.bulk_load import BulkLoadPlan, constrain_immediately, foreign_keys_checked_in_bulk, plan_bulk_loads
+from seeding.bulk_load import (
+    BulkLoadPlan,
+    constants_as_column_defaults,
+    constrain_immediately,
+    foreign_keys_checked_in_bulk,
+    plan_bulk_loads,
+)
 from seeding.context import RunContext
 from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generation_order
 from seeding.generators.appointments import unplaced_appointments
@@ -545,8 +551,11 @@ def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, pr
     else:
         rows = chain.from_iterable(generator.rows(ctx, unit) for unit in range(total_units))  # no per-row frame
         table = generator.model._meta.db_table
-        with foreign_keys_checked_in_bulk(using, table, plan):
-            write_rows(using, table, generator.columns, rows, constants=_owner(ctx, generator), on_batch=tracker)
+        with (
+            foreign_keys_checked_in_bulk(using, table, plan),
+            constants_as_column_defaults(using, table, plan, _owner(ctx, generator)) as constants,
+        ):
+            write_rows(using, table, generator.columns, rows, constants=constants, on_batch=tracker)
     if generator.after_write and tracker.done:
         generator.after_write(ctx, using)
     tracker.finish()

@@ -59,6 +59,23 @@ def test_a_bulk_load_ends_with_the_same_validated_foreign_key():
 
 
 @pytest.mark.usefixtures("bulk_checks_from_ten_rows")
+def test_a_bulk_load_owns_every_row_and_leaves_the_run_column_without_a_default():
+    report = generate(
+        SeedRequest(patients_count=3, therapists_count=1, checkins_per_user=20, seed=4),
+        limits=command_limits(),
+        source="command",
+    )
+
+    assert CheckIn.objects.filter(synthetic_run_id=report.run_id).count() == 60
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_default FROM information_schema.columns"
+            " WHERE table_name = 'check_ins' AND column_name = 'synthetic_run_id'"
+        )
+        assert cursor.fetchone() == (None,)
+
+
+@pytest.mark.usefixtures("bulk_checks_from_ten_rows")
 def test_an_orphan_row_in_a_bulk_load_fails_the_run_and_writes_nothing():
     before = check_in_foreign_keys()
 
