@@ -110,6 +110,12 @@ SEEDING_LOGIN_RATE = env_throttle_rate("SEEDING_LOGIN_RATE", "20/min")
 # How many proxies in front of the server append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 SEEDING_TRUSTED_PROXIES = env_int("SEEDING_TRUSTED_PROXIES", 0, minimum=0)
 REDIS_URL = env_redis_url("REDIS_URL")
+TASKS_BACKENDS = ("db", "rq")
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db").strip().lower()
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}, got {TASKS_BACKEND!r}.")
+if TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL, the Redis server its queue lives on.")
 # The login `manage.py demo_admin` creates, for local demos only.
 DEMO_ADMIN_USERNAME = os.environ.get("DEMO_ADMIN_USERNAME", "admin")
 DEMO_ADMIN_PASSWORD = os.environ.get("DEMO_ADMIN_PASSWORD", "demo-admin-password")
@@ -129,6 +135,15 @@ INSTALLED_APPS = [
     "clinic",
     "seeding",
 ]
+# Background runs and shards (seeding/tasks.py) go through Django's Tasks framework: by default its queue is a
+# table of this database (worker: manage.py db_worker); TASKS_BACKEND=rq puts it on Redis (manage.py rqworker).
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+else:
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The benchmark (manage.py seed_benchmark) is loaded only where its packages, test-only ones, are installed.
 if find_spec("factory") and find_spec("model_bakery"):
     INSTALLED_APPS.append("benchmarks")

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from clinic.admin import ProfileAdmin
 from clinic.models import Profile
+from seeding import background_admin
 from seeding.forms import LIMITS, SeedForm
 from seeding.management.command_line import repeat_command
 from seeding.models import SeedRun
@@ -93,7 +94,14 @@ class SeedingProfileAdmin(ProfileAdmin):
         if refusal := self._refusal(request, may_generate, GENERATE_REFUSED_MESSAGE):
             return refusal
         form = SeedForm(request.POST or None, request.FILES or None, may_clear=may_clear(request.user))
-        if form.is_valid():
+        if form.is_valid() and form.cleaned_data.get("background"):
+            try:
+                return background_admin.queue_from_admin(self, request, form.seed_request())
+            except ValidationError as exc:
+                form.add_request_errors(exc)
+            except SeedingDisabled as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        elif form.is_valid():
             try:
                 report = generate(
                     form.seed_request(), limits=LIMITS, source=SeedRun.Source.ADMIN, requested_by=request.user
@@ -177,7 +185,7 @@ class SeedRunAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_urls(self):
-        return [*report_urls(self), *super().get_urls()]
+        return [*report_urls(self), *background_admin.cancel_urls(self), *super().get_urls()]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -197,7 +205,11 @@ class SeedRunAdmin(admin.ModelAdmin):
             and is_seeding_enabled()
             and may_clear(request.user)
         )
-        extra_context = {**(extra_context or {}), "may_undo": may_undo}
+        extra_context = {
+            **(extra_context or {}),
+            "may_undo": may_undo,
+            **background_admin.run_page_context(run, request),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="id")

@@ -11,7 +11,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
-from seeding import api_schema
+from seeding import api_schema, background_api
 from seeding.models import SeedRun
 from seeding.parsers import BoundedJSONParser, CurlJSONParser
 from seeding.permissions import CLEAR_REFUSED_MESSAGE, IsSeedingAdmin, MayClear, MayGenerate, SeedingEnabled, may_clear
@@ -96,7 +96,14 @@ class GenerateDataView(SeedingWriteView):
 
     @api_schema.generate_data
     def post(self, request):
-        data = validated(GenerateDataSerializer, request.data)
+        if isinstance(request.data, dict) and "background" in request.data:
+            data = validated(background_api.BackgroundGenerateDataSerializer, request.data)
+            if data.pop("background"):
+                return background_api.queue_generate_data(request, data)
+        fields = request.data
+        if isinstance(fields, dict):
+            fields = {name: value for name, value in fields.items() if name != "background"}
+        data = validated(GenerateDataSerializer, fields)
         if data["clear_db"] and not may_clear(request.user):
             raise exceptions.PermissionDenied(CLEAR_REFUSED_MESSAGE)
         report = generate(SeedRequest(**data), limits=API_LIMITS, source=SeedRun.Source.API, requested_by=request.user)
@@ -143,6 +150,16 @@ class SeedRunDetailView(SeedingAPIView):
         run = find_run(run_id)
         report = undo_run(run.id, source=SeedRun.Source.API, requested_by=request.user, **data)
         return Response({"run_id": str(run.id), **ClearReportSerializer(report).data})
+
+
+class SeedRunCancelView(SeedingWriteView):
+    """POST stops a queued or running background run; it ends `cancelled`, none of its rows kept."""
+
+    permission_classes = [MayGenerate, SeedingEnabled]
+
+    @background_api.cancel_seed_run
+    def post(self, request, run_id: str):
+        return background_api.cancel_response(request, run_id)
 
 
 @api_schema.obtain_token

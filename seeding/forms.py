@@ -15,6 +15,7 @@ FIELDSETS = [
     ("Appointments", {"fields": ["appointments_per_patient"]}),
     ("Run", {"fields": ["seed", "locale", "clear_db"]}),
     ("Logins", {"fields": ["with_logins", "password"]}),
+    ("Background", {"fields": ["background"]}),
 ]
 
 
@@ -58,6 +59,12 @@ class SeedForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_help("password"),
     )
+    background = forms.BooleanField(
+        label="Run in the background",
+        required=False,
+        help_text="A worker (manage.py db_worker) writes the run, up to the command's limits; "
+        "its page shows the progress and can cancel it.",
+    )
 
     def __init__(self, *args, may_clear: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +86,7 @@ class SeedForm(forms.Form):
         """The request the form asks for; an uploaded people file is checked here (ValidationError on `people`)."""
         values = dict(self.cleaned_data)
         upload = values.pop("people")
+        values.pop("background", None)
         values["password"] = (values["password"] or None) if values["with_logins"] else None
         request = SeedRequest(**values)
         if upload is None:

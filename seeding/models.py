@@ -18,6 +18,7 @@ class SeedRun(models.Model):
         ADMIN = "admin"
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "queued (waiting for a worker)"
         RUNNING = "running"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
@@ -25,6 +26,7 @@ class SeedRun(models.Model):
         ABANDONED = "abandoned", "abandoned (its process died)"
         CLEARED = "cleared", "cleared (its rows were deleted by a clear)"
         UNDONE = "undone"
+        CANCELLED = "cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.GENERATE)
@@ -40,6 +42,9 @@ class SeedRun(models.Model):
     # Where the run's process lives, so that a run whose process died can be told from one still going.
     host = models.CharField(max_length=255, blank=True, default="")
     pid = models.PositiveIntegerField(null=True, blank=True)
+    # A background run's rows so far, by kind: {"checkins": {"done": N, "total": M}}, written by its worker.
+    progress = models.JSONField(default=dict, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

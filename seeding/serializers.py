@@ -221,6 +221,7 @@ class SeedRunSerializer(serializers.ModelSerializer):
             "seed",
             "status",
             "counts",
+            "progress",
             "error",
             "started_at",
             "finished_at",

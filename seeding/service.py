@@ -61,6 +61,7 @@ RUN_FAILED_MESSAGE = (
     "records the failure; the server log has the full error."
 )
 INTERRUPTED_MESSAGE = "Interrupted ({reason}); nothing was written."
+CANCELLED_MESSAGE = "Cancelled on request; the database kept nothing of it."
 ABANDONED_MESSAGE = "Its process ended before the run finished (killed?); the database kept nothing of it."
 UNPLACED_MESSAGE = "{appointments} did not fit: the therapists' calendars were full, so fewer were booked"
 HOST = socket.gethostname()
@@ -87,6 +88,10 @@ class SeedingConflict(SeedingError):
 
 class SeedingBusy(SeedingError):
     """Another clear, undo or run holds the seeding lock."""
+
+
+class RunCancelled(Exception):
+    """Someone asked for the run to stop (the API's cancel, the admin's button): it rolls back."""
 
 
 class RunNotFound(Exception):
@@ -200,8 +205,14 @@ def generate(
     using: str = DEFAULT_DB_ALIAS,
     progress: ProgressCallback | None = None,
     registry: Mapping[str, EntityGenerator] | None = None,
+    queued_run: SeedRun | None = None,
+    password_hash: str | None = None,
 ) -> SeedReport:
-    """Validate the request, then write one run's rows atomically, recorded in the SeedRun ledger."""
+    """Validate the request, then write one run's rows atomically, recorded in the SeedRun ledger.
+
+    A background worker passes the ledger entry it took off the queue (queued_run), and the password's
+    hash, made when the run was queued, so that no password waits in the queue.
+    """
     registry = REGISTRY if registry is None else registry
     ensure_seeding_enabled(using)
     request.validated(limits)
@@ -211,8 +222,9 @@ def generate(
     end_date = request.end_date or timezone.localdate()
     parameters = serialize_request(request) | {"end_date": end_date.isoformat()}
     with _recorded(using, kind=SeedRun.Kind.GENERATE, source=source, requested_by=requested_by, seed=seed,
-                   parameters=parameters) as run:  # fmt: skip
+                   parameters=parameters, entry=queued_run) as run:  # fmt: skip
         ctx = RunContext.for_request(request, seed=seed, run_id=run.id, end_date=end_date)
+        ctx.password_hash = password_hash or ctx.password_hash
         with transaction.atomic(using=using):
             _take_seeding_lock(using, exclusive=request.clear_db)
             constrain_immediately(using)
@@ -410,9 +422,10 @@ def _ensure_undoable(run: SeedRun) -> None:
 
 
 @contextmanager
-def _recorded(using: str, **fields) -> Iterator[SeedRun]:
+def _recorded(using: str, entry: SeedRun | None = None, **fields) -> Iterator[SeedRun]:
     """A ledger row that is always finished: any exception, Ctrl-C or SIGTERM marks it failed with the reason."""
-    entry = SeedRun.objects.using(using).create(host=HOST, pid=os.getpid(), **fields)
+    if entry is None:
+        entry = SeedRun.objects.using(using).create(host=HOST, pid=os.getpid(), **fields)
     try:
         with _held_while_running(entry, using):
             yield entry
@@ -425,8 +438,12 @@ def _recorded(using: str, **fields) -> Iterator[SeedRun]:
 
 def _failure(entry: SeedRun, using: str, exc: BaseException) -> BaseException:
     """Record why the entry failed (never masking the cause) and return what the caller should see."""
-    expected = isinstance(exc, ValidationError | ClearBlocked | RunNotUndoable | SeedingBusy | SeedingConflict)
-    if isinstance(exc, KeyboardInterrupt | SystemExit):
+    expected = isinstance(
+        exc, ValidationError | ClearBlocked | RunNotUndoable | SeedingBusy | SeedingConflict | RunCancelled
+    )
+    if isinstance(exc, RunCancelled):
+        status, error = SeedRun.Status.CANCELLED, CANCELLED_MESSAGE
+    elif isinstance(exc, KeyboardInterrupt | SystemExit):
         status, error = SeedRun.Status.INTERRUPTED, INTERRUPTED_MESSAGE.format(reason=type(exc).__name__)
     else:
         status, error = SeedRun.Status.FAILED, str(exc) if expected else f"{type(exc).__name__}: {exc}"

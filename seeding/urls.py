@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/clear-data", api.ClearDataView.as_view(), name="clear-data"),
     path("admin/seed-runs/", api.SeedRunListView.as_view(), name="seed-run-list"),
     path("admin/seed-runs/<str:run_id>/", api.SeedRunDetailView.as_view(), name="seed-run-detail"),
+    path("admin/seed-runs/<str:run_id>/cancel", api.SeedRunCancelView.as_view(), name="seed-run-cancel"),
     # The same two POSTs for clients that add a slash: a redirect would lose the body (APPEND_SLASH).
     path("admin/generate-data/", api.GenerateDataView.as_view(schema=None)),
     path("admin/clear-data/", api.ClearDataView.as_view(schema=None)),

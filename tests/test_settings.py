@@ -21,6 +21,7 @@ SETTINGS_VARIABLES = [
     "SEEDING_LOGIN_RATE",
     "SEEDING_TRUSTED_PROXIES",
     "REDIS_URL",
+    "TASKS_BACKEND",
     "CSRF_TRUSTED_ORIGINS",
     "DEMO_ADMIN_USERNAME",
     "DEMO_ADMIN_PASSWORD",
@@ -67,6 +68,8 @@ def test_well_formed_development_environment_starts():
         ("SEEDING_LOGIN_RATE", {"DEBUG": "true", "SEEDING_LOGIN_RATE": "0/min"}),
         ("SEEDING_TRUSTED_PROXIES", {"DEBUG": "true", "SEEDING_TRUSTED_PROXIES": "-1"}),
         ("REDIS_URL", {"DEBUG": "true", "REDIS_URL": "http://cache:6379"}),
+        ("TASKS_BACKEND", {"DEBUG": "true", "TASKS_BACKEND": "celery"}),
+        ("REDIS_URL", {"DEBUG": "true", "TASKS_BACKEND": "rq"}),
     ],
 )
 def test_malformed_environment_stops_start_up_naming_the_variable(variable, environment):
@@ -76,6 +79,24 @@ def test_malformed_environment_stops_start_up_naming_the_variable(variable, envi
     error = result.stderr.strip().splitlines()[-1]
     assert error.startswith("django.core.exceptions.ImproperlyConfigured:")
     assert variable in error
+
+
+@pytest.mark.parametrize(
+    ("environment", "backend"),
+    [
+        ({}, "django_tasks_db.DatabaseBackend"),
+        ({"TASKS_BACKEND": "rq", "REDIS_URL": "redis://127.0.0.1:6379/5"}, "django_tasks_rq.RQBackend"),
+    ],
+)
+def test_the_task_backend_is_chosen_by_the_environment(environment, backend):
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
+    )
+
+    result = run_django("-c", code, DEBUG="true", **environment)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
 
 
 def test_production_environment_passes_the_deployment_checks():

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, DjangoHelpFor
 from django.db import DEFAULT_DB_ALIAS
 
 import seeding
+from seeding.background import FOLLOW_HINT, enqueue_run
 from seeding.management.command_line import ENABLE_HINT, OPTION_OF_FIELD, repeat_command
 from seeding.management.database import ensure_database_ready
 from seeding.management.progress import ProgressPrinter
@@ -145,6 +146,11 @@ class Command(BaseCommand):
             help="With --clear, --clear-only or --undo: keep the synthetic rows that real rows refer to, "
             "instead of refusing.",
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the run for a background worker (manage.py db_worker) and print its id at once.",
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default %(default)s).")
         parser.add_argument("--no-input", "--noinput", action="store_false", dest="interactive", help="Never prompt.")
 
@@ -178,6 +184,10 @@ class Command(BaseCommand):
             request = self._request(options)
             if request.clear_db:
                 self._confirm_clearing(options)
+            if options["background"]:
+                run = enqueue_run(request, source=SeedRun.Source.COMMAND, using=options["database"])
+                self.stdout.write(f"Queued run {run.id}.\n{FOLLOW_HINT.format(run_id=run.id)}")
+                return None
             progress = ProgressPrinter(self.stderr, verbosity=options["verbosity"])
             report = generate(request, limits=command_limits(), progress=progress, **common)
         except ValidationError as exc:

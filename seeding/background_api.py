@@ -1,0 +1,80 @@
+"""The API of background runs: queue a generate-data request, and cancel a run.
+
+Kept beside seeding/api.py, whose GenerateDataView hands a request with "background": true to
+queue_generate_data(); the status of a run is the ledger entry that GET /api/admin/seed-runs/<id>/ shows.
+"""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from seeding.api_schema import FORBIDDEN, NOT_FOUND, RUN_ID, UNAUTHENTICATED
+from seeding.background import RunNotCancellable, cancel_run, enqueue_run
+from seeding.models import SeedRun
+from seeding.permissions import CLEAR_REFUSED_MESSAGE, may_clear
+from seeding.request import FIELD_HELP, SeedRequest, command_limits, field_bounds, field_help
+from seeding.serializers import GenerateDataSerializer, JSONBooleanField, SeedRunSerializer, WholeNumberField
+
+BACKGROUND_HELP = (
+    "Queue the run for a background worker and answer 202 at once with its status URL; background runs take "
+    "the command's limits (SEEDING_MAX_PATIENTS)."
+)
+
+
+def background_count_field(name: str) -> WholeNumberField:
+    low, high = field_bounds(command_limits())[name]
+    return WholeNumberField(
+        low, high, default=getattr(SeedRequest(), name), help_text=field_help(name, command_limits())
+    )
+
+
+class BackgroundGenerateDataSerializer(GenerateDataSerializer):
+    """generate-data's fields with the command's limits, and `background` itself."""
+
+    background = JSONBooleanField(default=False, help_text=BACKGROUND_HELP)
+    patients_count = background_count_field("patients_count")
+    therapists_count = background_count_field("therapists_count")
+    admins_count = background_count_field("admins_count")
+    num_users = WholeNumberField(
+        1, command_limits().max_patients, required=False, help_text=FIELD_HELP["patients_count"]
+    )
+
+
+def queue_generate_data(request, data: dict) -> Response:
+    """202 with the queued run, its id and where to follow it."""
+    if data["clear_db"] and not may_clear(request.user):
+        raise exceptions.PermissionDenied(CLEAR_REFUSED_MESSAGE)
+    run = enqueue_run(SeedRequest(**data), source=SeedRun.Source.API, requested_by=request.user)
+    return Response(run_status(request, run), status=status.HTTP_202_ACCEPTED)
+
+
+def run_status(request, run: SeedRun) -> dict:
+    url = request.build_absolute_uri(reverse("seed-run-detail", kwargs={"run_id": str(run.id)}))
+    return {"run_id": str(run.id), "status_url": url, **SeedRunSerializer(run).data}
+
+
+def cancel_response(request, run_id: str) -> Response:
+    try:
+        run = cancel_run(run_id)
+    except RunNotCancellable as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    return Response(run_status(request, run), status=status.HTTP_202_ACCEPTED)
+
+
+cancel_seed_run = extend_schema(
+    operation_id="cancel_seed_run",
+    summary="Cancel a queued or running background run",
+    description="A queued run ends `cancelled` at once; a running one within seconds, rolled back: none of its "
+    "rows remain. Poll the run's status URL to see it end.",
+    parameters=[RUN_ID],
+    request=None,
+    responses={
+        202: OpenApiResponse(OpenApiTypes.OBJECT, description="The run's ledger entry, with run_id and status_url."),
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        409: OpenApiResponse(OpenApiTypes.OBJECT, description="The run has already ended."),
+    },
+)
