@@ -34,7 +34,10 @@ def run_page_context(run: SeedRun | None, request: HttpRequest) -> dict:
         return {}
     is_live = run.status in (SeedRun.Status.QUEUED, SeedRun.Status.RUNNING)
     return {
-        "progress_bars": [(kind, counts["done"], counts["total"]) for kind, counts in run.progress.items()],
+        "progress_bars": [
+            (kind, counts["done"], counts["total"], f"{counts['done']:,} of {counts['total']:,}")
+            for kind, counts in run.progress.items()
+        ],
         "refresh_seconds": REFRESH_SECONDS if is_live else None,
         "may_cancel": is_live and is_seeding_enabled() and may_generate(request.user),
     }

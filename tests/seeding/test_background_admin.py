@@ -36,17 +36,18 @@ def test_without_the_box_the_form_keeps_the_apis_limits(admin_client):
 
 
 @pytest.mark.django_db
-def test_a_live_runs_page_has_a_progress_bar_per_kind_refreshes_itself_and_offers_cancel(admin_client):
+def test_a_live_runs_page_has_a_readable_progress_bar_per_kind_refreshes_itself_and_offers_cancel(admin_client):
     admin_client.post(FORM, {**VALID, "background": "on"})
     run = SeedRun.objects.get()
     SeedRun.objects.filter(pk=run.pk).update(
-        status="running", progress={"profiles": {"done": 151, "total": 151}, "checkins": {"done": 200, "total": 450}}
+        status="running", progress={"profiles": {"done": 151, "total": 151}, "checkins": {"done": 2000, "total": 45000}}
     )
 
     page = admin_client.get(run_page(run)).content.decode()
 
     assert '<meta http-equiv="refresh" content="2">' in page
-    assert '<progress id="progress-checkins" value="200" max="450">' in page
+    assert '<progress id="progress-checkins" value="2000" max="45000">' in page
+    assert "2,000 of 45,000" in page
     assert '<progress id="progress-profiles" value="151" max="151">' in page
     assert reverse("admin:seeding_seedrun_cancel", args=[run.pk]) in page
 
