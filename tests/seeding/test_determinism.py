@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from uuid import UUID, uuid4
 
 import pytest
@@ -12,7 +13,8 @@ from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
 from seeding.generators import REGISTRY
 from seeding.generators.identity import profile_identity
-from seeding.request import SeedRequest, command_limits
+from seeding.generators.placement import ORGANIZATION_IDS
+from seeding.request import OrganizationSpec, SeedRequest, command_limits
 from seeding.service import clear_synthetic_data, generate
 
 END_DATE = date(2026, 1, 31)
@@ -27,6 +29,7 @@ REQUEST = SeedRequest(
     seed=11,
     end_date=END_DATE,
 )
+CLINICS = (OrganizationSpec(name="North", slug="north"), OrganizationSpec(name="South", slug="south"))
 PROFILE_FIELDS = ("id", "email", "role", "full_name", "is_test_patient", "synthetic_run_id")
 
 
@@ -155,3 +158,39 @@ def test_a_smaller_run_writes_a_subset_of_a_larger_one():
 
     assert set(small_profiles) < set(large_profiles)
     assert set(small_checkins) < set(large_checkins)
+
+
+def patient_slices(units: int, slices: int) -> list[range]:
+    """Consecutive unit ranges, as a sharded run would hand them to its workers."""
+    bounds = [units * index // slices for index in range(slices + 1)]
+    return [range(low, high) for low, high in pairwise(bounds)]
+
+
+def slice_context(sliced_request: SeedRequest, run_id: UUID) -> RunContext:
+    """A fresh context, as a shard's worker would build it: the organization ids the base's rows got, read back,
+    and the password hash made once when the run was queued."""
+    ctx = run_context(sliced_request, run_id=run_id)
+    ctx.cache[ORGANIZATION_IDS] = [101 + index for index in range(len(sliced_request.organizations))]
+    ctx.password_hash = "pbkdf2_sha256$made-once-when-queued"
+    return ctx
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_units_generated_in_slices_with_fresh_contexts_equal_one_pass(name):
+    """What sharding needs: each slice of units, generated alone in a context of its own, gives the same rows."""
+    sliced_request = request(patients_count=10, therapists_count=3, organizations=CLINICS,
+                             appointments_per_patient=2, with_logins=True, password="unused")  # fmt: skip
+    run_id = uuid4()
+    generator = REGISTRY[name]
+    units = generator.units(sliced_request)
+    whole = slice_context(sliced_request, run_id)
+    one_pass = [row for unit in range(units) for row in generator.rows(whole, unit)]
+    sliced = [
+        row
+        for units_range in patient_slices(units, 4)
+        for ctx in [slice_context(sliced_request, run_id)]
+        for unit in units_range
+        for row in generator.rows(ctx, unit)
+    ]
+    assert one_pass
+    assert sliced == one_pass
