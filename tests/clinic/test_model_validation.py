@@ -46,56 +46,27 @@ def test_weekly_slot_ten_minutes_after_a_sibling_is_invalid(monday_nine_to_ten):
         slot.clean()
 
 
-def test_weekly_slot_fifteen_minutes_after_a_sibling_is_valid(monday_nine_to_ten):
-    slot = baker.prepare(
-        WeeklyAvailability,
-        therapist=monday_nine_to_ten.therapist,
-        organization=monday_nine_to_ten.organization,
-        weekday=WeeklyAvailability.Weekday.MONDAY,
-        start_time=time(10, 15),
-        end_time=time(11),
-    )
-
-    slot.full_clean()
+# Each case changes one thing about the clashing slot above, which makes it valid.
+VALID_NEIGHBOURS = {
+    "fifteen minutes after": {"start_time": time(10, 15)},
+    "on another weekday": {"weekday": WeeklyAvailability.Weekday.TUESDAY},
+    "in another organization": {"organization": lambda: baker.make(Organization)},
+    "of another therapist": {"therapist": lambda: baker.make(Profile, role=Profile.Role.THERAPIST)},
+}
 
 
-def test_weekly_slot_on_another_weekday_is_valid(monday_nine_to_ten):
-    slot = baker.prepare(
-        WeeklyAvailability,
-        therapist=monday_nine_to_ten.therapist,
-        organization=monday_nine_to_ten.organization,
-        weekday=WeeklyAvailability.Weekday.TUESDAY,
-        start_time=time(10, 10),
-        end_time=time(11),
-    )
+@pytest.mark.parametrize("change", VALID_NEIGHBOURS.values(), ids=VALID_NEIGHBOURS.keys())
+def test_a_weekly_slot_that_differs_from_its_clashing_sibling_in_one_way_is_valid(monday_nine_to_ten, change):
+    fields = {
+        "therapist": monday_nine_to_ten.therapist,
+        "organization": monday_nine_to_ten.organization,
+        "weekday": WeeklyAvailability.Weekday.MONDAY,
+        "start_time": time(10, 10),
+        "end_time": time(11),
+    }
+    fields.update({name: value() if callable(value) else value for name, value in change.items()})
 
-    slot.full_clean()
-
-
-def test_weekly_slot_in_another_organization_is_valid(monday_nine_to_ten):
-    slot = baker.prepare(
-        WeeklyAvailability,
-        therapist=monday_nine_to_ten.therapist,
-        organization=baker.make(Organization),
-        weekday=WeeklyAvailability.Weekday.MONDAY,
-        start_time=time(10, 10),
-        end_time=time(11),
-    )
-
-    slot.full_clean()
-
-
-def test_weekly_slot_of_another_therapist_is_valid(monday_nine_to_ten):
-    slot = baker.prepare(
-        WeeklyAvailability,
-        therapist=baker.make(Profile, role=Profile.Role.THERAPIST),
-        organization=monday_nine_to_ten.organization,
-        weekday=WeeklyAvailability.Weekday.MONDAY,
-        start_time=time(10, 10),
-        end_time=time(11),
-    )
-
-    slot.full_clean()
+    baker.prepare(WeeklyAvailability, **fields).full_clean()
 
 
 def test_saved_weekly_slot_does_not_conflict_with_itself(monday_nine_to_ten):
