@@ -490,3 +490,10 @@ def test_a_therapists_page_lists_their_appointments(admin_client):
         assert str(appointment.patient) in response.text
         assert reverse("admin:clinic_appointment_change", args=[appointment.pk]) in response.text
     assert len(booked) == therapist.appointments_given.count() > 0
+
+
+@pytest.mark.django_db
+def test_undoing_an_unknown_run_in_the_admin_is_a_404(admin_client):
+    response = admin_client.get(reverse("admin:clinic_profile_undo_run", args=["00000000-0000-4000-8000-000000000000"]))
+
+    assert response.status_code == 404
