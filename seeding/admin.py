@@ -11,7 +11,7 @@ from uuid import UUID
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -29,6 +29,7 @@ from seeding.request import KIND_LABELS, count_noun, describe_counts
 from seeding.service import (
     ClearBlocked,
     ClearReport,
+    RunNotFound,
     RunNotUndoable,
     SeedingDisabled,
     SeedingError,
@@ -120,7 +121,10 @@ class SeedingProfileAdmin(ProfileAdmin):
         """Clearing (every run's rows) or undoing one run: the same confirmation, permission and rule."""
         if refusal := self._refusal(request, may_clear, CLEAR_REFUSED_MESSAGE):
             return refusal
-        run = find_run(run_id) if run_id else None
+        try:
+            run = find_run(run_id) if run_id else None
+        except RunNotFound as exc:
+            raise Http404(str(exc)) from exc
         if request.method == "POST":
             try:
                 report = self._remove(request, run, keep_referenced=request.POST.get("keep_referenced") == "on")

@@ -6,10 +6,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 GENERATORS = PROJECT_ROOT / "seeding" / "generators"
 # Modules of shared helpers that register no entity; an entity module may import these, and nothing else here.
-HELPER_MODULES = {"identity", "placement", "registry", "mood"}
-# Entity modules whose rows are derived from another entity's: appointments fall within the therapist's
-# availability and check-ins follow the patient's treatment plans, so they read those generators' schedules.
-DERIVED_FROM = {"appointments": {"schedules"}, "checkins": {"plans"}}
+HELPER_MODULES = {"identity", "placement", "registry", "mood", "availability", "treatment"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -37,8 +34,18 @@ def test_entity_generators_import_only_helper_modules():
     siblings = {}
     for name, path in entity_modules.items():
         imported = {m.rsplit(".", 1)[1] for m in imported_modules(path) if m.startswith("seeding.generators.")}
-        siblings[name] = imported - HELPER_MODULES - DERIVED_FROM.get(name, set())
+        siblings[name] = imported - HELPER_MODULES
     assert {name: found for name, found in siblings.items() if found} == {}
+
+
+def test_helper_modules_register_no_entity():
+    for name in HELPER_MODULES - {"registry"}:
+        assert "register" not in {
+            alias.name
+            for node in ast.walk(ast.parse((GENERATORS / f"{name}.py").read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }, name
 
 
 def test_helper_modules_import_no_entity_module():
@@ -49,3 +56,8 @@ def test_helper_modules_import_no_entity_module():
             if m.startswith("seeding.generators.")
         }
         assert imported <= HELPER_MODULES, name
+
+
+def test_service_reports_user_ids_from_rows_not_from_generator_helpers():
+    service = imported_modules(PROJECT_ROOT / "seeding" / "service.py")
+    assert {"seeding.generators.identity", "seeding.generators.profiles"}.isdisjoint(service)

@@ -17,7 +17,7 @@ TEXT_SUFFIXES = {".py", ".toml", ".md", ".html", ".txt", ".cfg", ".json", ".yaml
 # A document number stands alone ("see 002", "000's contract") or ends a name (STATISTICS_000); digit groups such
 # as 1_000_000 or 1,000,000 are amounts, not references.
 DOCUMENT_REFERENCE = re.compile(
-    r"(?<![\d,._])00[0-4](?:'s|\b)|[A-Za-z]_00[0-4]\b|\bissue #?\d|\bseed[ -]doc",
+    r"(?<![\d,._])00[0-4](?:'s|\b)|[A-Za-z]_00[0-4]s?(?:_|\b)|\bissue #?\d|\bseed[ -]doc",
     re.IGNORECASE,
 )
 
@@ -56,6 +56,7 @@ def test_no_product_file_cites_a_document_by_number():
         ('"""001: generated values that collide"""', True),
         ("STATISTICS_000 = {", True),
         ("# see issue 7 for why", True),
+        ("def test_post_answers_with_002s_counts():", True),
         ("SEEDING_MAX_PATIENTS = env_int('SEEDING_MAX_PATIENTS', 1_000_000)", False),
         ("copy_bulk_fk   1,002,841      18.52", False),
         ("the original specification's contract", False),

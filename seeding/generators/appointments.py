@@ -17,10 +17,10 @@ from faker import Faker
 from clinic.models import Appointment, Profile
 from clinic.scheduling import APPOINTMENT_MINUTES, appointment_conflicts
 from seeding.context import RunContext
+from seeding.generators.availability import exception_slots, template_slots
 from seeding.generators.identity import profile_identity, role_counts, therapist_id
 from seeding.generators.placement import clinic_units, organization_id, patient_placement, therapist_organization
 from seeding.generators.registry import EntityGenerator, register
-from seeding.generators.schedules import exception_slots, template_slots
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from seeding.generators.mood import (
     treatment_gains,
     weekday_lifts,
 )
-from seeding.generators.plans import patient_plans
 from seeding.generators.registry import EntityGenerator, register
+from seeding.generators.treatment import patient_plans
 from seeding.request import PersonSpec, SeedRequest
 
 __all__ = ["NORMAL_QUANTILES", "PATTERNS", "mood_series"]

@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 import pytest
@@ -86,6 +87,22 @@ def test_valid_form_generates_and_returns_to_list_with_the_api_message(admin_cli
     assert (run.source, run.requested_by, run.status) == (SeedRun.Source.ADMIN, admin_user, SeedRun.Status.SUCCEEDED)
     listing = admin_client.get(CHANGELIST)
     assert listing.context["cl"].result_count == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"), [("patients_count", 101), ("checkins_per_user", 0), ("checkins_per_user", 366)]
+)
+def test_a_range_error_reads_the_same_in_the_admin_and_the_api(admin_client, admin_api, field, value):
+    form = admin_client.post(FORM, {**VALID, field: str(value)}).context["adminform"].form
+    body = {name: int(text) if text.isdigit() else text for name, text in VALID.items()}
+    api = admin_api.post(
+        "/api/admin/generate-data", json.dumps({**body, field: value}), content_type="application/json"
+    )
+
+    assert api.status_code == 400
+    assert form.errors[field] == api.json()[field]
+    assert not Profile.objects.exists()
 
 
 @pytest.mark.django_db
@@ -473,3 +490,10 @@ def test_a_therapists_page_lists_their_appointments(admin_client):
         assert str(appointment.patient) in response.text
         assert reverse("admin:clinic_appointment_change", args=[appointment.pk]) in response.text
     assert len(booked) == therapist.appointments_given.count() > 0
+
+
+@pytest.mark.django_db
+def test_undoing_an_unknown_run_in_the_admin_is_a_404(admin_client):
+    response = admin_client.get(reverse("admin:clinic_profile_undo_run", args=["00000000-0000-4000-8000-000000000000"]))
+
+    assert response.status_code == 404

@@ -58,7 +58,7 @@ def assert_nothing_written():
 
 
 @pytest.mark.django_db
-def test_000_examples_replayed_with_a_real_jwt_then_section_4_sql(real_patient, staff_user):
+def test_the_documented_examples_replayed_with_a_real_jwt_then_checked_by_sql(real_patient, staff_user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwt_for(staff_user)}")
 
@@ -83,7 +83,7 @@ def test_000_examples_replayed_with_a_real_jwt_then_section_4_sql(real_patient, 
 
 
 @pytest.mark.django_db
-def test_000_section_4_curl_without_content_type_is_accepted(admin_api):
+def test_the_documented_curl_without_content_type_is_accepted(admin_api):
     # `curl -d '{...}'` without -H sends application/x-www-form-urlencoded; the API must answer 200 all the same.
     body = json.dumps({"patients_count": 5, "therapists_count": 2})
     response = admin_api.post(GENERATE, body, content_type="application/x-www-form-urlencoded")
@@ -94,7 +94,7 @@ def test_000_section_4_curl_without_content_type_is_accepted(admin_api):
 
 
 @pytest.mark.django_db
-def test_response_has_000_schema_and_the_project_extras(admin_api):
+def test_response_has_the_documented_schema_and_the_project_extras(admin_api):
     response = post_json(admin_api, {**EXAMPLE_CREATE, "seed": 7})
 
     body = response.json()
@@ -131,7 +131,7 @@ def test_admins_created_is_reported_only_when_admins_were_asked_for(admin_api):
 
 
 @pytest.mark.django_db
-def test_empty_body_uses_000_defaults(admin_api):
+def test_empty_body_uses_the_documented_defaults(admin_api):
     response = post_json(admin_api, {})
 
     assert response.status_code == 200

@@ -137,7 +137,7 @@ def test_generated_admin_logins_are_never_admins_of_the_api(admin_api):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "url"), WRITE_ENDPOINTS)
-def test_seeding_disabled_is_a_403_with_002s_message_and_writes_nothing(admin_api, settings, method, url):
+def test_seeding_disabled_is_a_403_with_the_disabled_message_and_writes_nothing(admin_api, settings, method, url):
     settings.SEEDING_ENABLED = False
 
     response = call(admin_api, method, url)

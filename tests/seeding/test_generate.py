@@ -21,7 +21,7 @@ def fetch_counts(sql: str) -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_generate_gives_000s_exact_counts_by_its_own_sql():
+def test_generate_gives_exact_counts_by_its_own_sql():
     generate(
         SeedRequest(patients_count=5, therapists_count=2, checkins_per_user=30, seed=1),
         limits=command_limits(),

@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from clinic.models import Profile
@@ -313,3 +314,15 @@ def test_make_demo_refuses_another_database_unless_confirmed(tmp_path):
     assert result.returncode != 0
     assert "CONFIRM_DEMO_DATABASE=yes" in result.stderr
     assert not other.exists()
+
+
+@pytest.mark.django_db
+@override_settings(DEMO_ADMIN_USERNAME="clinic-demo", DEMO_ADMIN_PASSWORD="another-demo-password")
+def test_demo_admin_reads_its_login_from_the_settings():
+    out = StringIO()
+
+    call_command("demo_admin", stdout=out)
+
+    assert out.getvalue().startswith("Created the demo admin: username 'clinic-demo'")
+    admin = get_user_model().objects.get(username="clinic-demo")
+    assert admin.check_password("another-demo-password")

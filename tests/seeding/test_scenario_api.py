@@ -21,7 +21,7 @@ def development(settings):
 
 
 @pytest.mark.django_db
-def test_post_seeds_demo_clinic_and_answers_with_002s_counts(development):
+def test_post_seeds_demo_clinic_and_answers_with_its_counts(development):
     response = APIClient().post(URL)
 
     assert response.status_code == 200

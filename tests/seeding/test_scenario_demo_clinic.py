@@ -19,7 +19,7 @@ from clinic.models import (
     TreatmentPlan,
     WeeklyAvailability,
 )
-from seeding.generators import schedules
+from seeding.generators import availability
 from seeding.request import API_LIMITS, OrganizationSpec, SeedRequest, command_limits, split_by_weight
 from seeding.scenarios import scenario_request
 from seeding.service import clear_synthetic_data, generate, undo_run
@@ -213,7 +213,7 @@ def test_schedules_call_the_clinics_own_slot_rule(db, monkeypatch):
         calls.append(slots)
         return False
 
-    monkeypatch.setattr(schedules, "slots_conflict", spy)
+    monkeypatch.setattr(availability, "slots_conflict", spy)
     generate(
         scenario_request("demo-clinic", seed=1, with_logins=False, checkins_per_user=1),
         limits=command_limits(),
@@ -223,9 +223,9 @@ def test_schedules_call_the_clinics_own_slot_rule(db, monkeypatch):
     assert calls
 
 
-@pytest.mark.parametrize("random_draws", [schedules.MAX_DRAWS, 0], ids=["random", "deterministic-scan"])
+@pytest.mark.parametrize("random_draws", [availability.MAX_DRAWS, 0], ids=["random", "deterministic-scan"])
 def test_a_crowded_schedule_still_gets_every_row_asked_for(db, monkeypatch, random_draws):
-    monkeypatch.setattr(schedules, "MAX_DRAWS", random_draws)
+    monkeypatch.setattr(availability, "MAX_DRAWS", random_draws)
     request = SeedRequest(
         patients_count=1,
         therapists_count=3,
