@@ -104,6 +104,9 @@ SEEDING_MAX_PATIENTS = env_int("SEEDING_MAX_PATIENTS", 1_000_000)
 # The databases seeding may write to (glob patterns of database names or SQLite file names): any while
 # DEBUG is on; otherwise only names that say they are disposable.
 DISPOSABLE_DATABASE_PATTERNS = [f"*{sep}{kind}" for kind in ("demo", "test", "dev", "staging") for sep in "_-"]
+# A sharded run's worker renews its shard's lease this often (a third of it); a killed worker's shard
+# is taken by another once the lease has run out.
+SEEDING_SHARD_LEASE_SECONDS = env_int("SEEDING_SHARD_LEASE_SECONDS", 60, minimum=1)
 SEEDING_ALLOWED_DATABASES = env_list("SEEDING_ALLOWED_DATABASES", ["*"] if DEBUG else DISPOSABLE_DATABASE_PATTERNS)
 SEEDING_API_RATE = env_throttle_rate("SEEDING_API_RATE", "60/min")
 SEEDING_LOGIN_RATE = env_throttle_rate("SEEDING_LOGIN_RATE", "20/min")

@@ -97,7 +97,9 @@ class SeedingProfileAdmin(ProfileAdmin):
         form = SeedForm(request.POST or None, request.FILES or None, may_clear=may_clear(request.user))
         if form.is_valid() and form.cleaned_data.get("background"):
             try:
-                return background_admin.queue_from_admin(self, request, form.seed_request())
+                return background_admin.queue_from_admin(
+                    self, request, form.seed_request(), shards=form.cleaned_data["shards"] or 1
+                )
             except ValidationError as exc:
                 form.add_request_errors(exc)
             except SeedingDisabled as exc:

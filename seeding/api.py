@@ -96,13 +96,13 @@ class GenerateDataView(SeedingWriteView):
 
     @api_schema.generate_data
     def post(self, request):
-        if isinstance(request.data, dict) and "background" in request.data:
+        if isinstance(request.data, dict) and request.data.keys() & {"background", "shards"}:
             data = validated(background_api.BackgroundGenerateDataSerializer, request.data)
             if data.pop("background"):
                 return background_api.queue_generate_data(request, data)
         fields = request.data
         if isinstance(fields, dict):
-            fields = {name: value for name, value in fields.items() if name != "background"}
+            fields = {name: value for name, value in fields.items() if name not in ("background", "shards")}
         data = validated(GenerateDataSerializer, fields)
         if data["clear_db"] and not may_clear(request.user):
             raise exceptions.PermissionDenied(CLEAR_REFUSED_MESSAGE)

@@ -9,16 +9,15 @@ import os
 import secrets
 import threading
 from dataclasses import replace
-from datetime import date
 from uuid import UUID
 
 from django.contrib.auth.hashers import make_password
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from seeding.generators import generation_order
 from seeding.models import SeedRun
-from seeding.request import OrganizationSpec, PersonSpec, SeedRequest, command_limits, serialize_request
+from seeding.request import SeedRequest, command_limits, request_from_parameters, serialize_request
 from seeding.service import (
     BUSY_MESSAGE,
     HOST,
@@ -29,10 +28,10 @@ from seeding.service import (
     find_run,
     generate,
 )
+from seeding.shards import HEARTBEAT_SECONDS, check_shards, deferred_generators, plan_shards
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 0.5  # progress is written, and a cancel noticed, this often (the issue asks for 2 s at most)
 NOT_CANCELLABLE_MESSAGE = "Run {run_id} is {status}; only a queued or running run can be cancelled."
 FOLLOW_HINT = "Follow it with: python manage.py seed_runs, or GET /api/admin/seed-runs/{run_id}/"
 START_FAILED_MESSAGE = "The worker could not start the run: {error}"
@@ -42,12 +41,19 @@ class RunNotCancellable(Exception):
     """The run has already ended (or is not a run)."""
 
 
-def enqueue_run(request: SeedRequest, *, source: str, requested_by=None, using: str = DEFAULT_DB_ALIAS) -> SeedRun:
-    """Check the request under the command's limits, record it `queued`, and queue it for a worker."""
+def enqueue_run(
+    request: SeedRequest, *, source: str, requested_by=None, using: str = DEFAULT_DB_ALIAS, shards: int = 1
+) -> SeedRun:
+    """Check the request under the command's limits, record it `queued`, and queue it for a worker.
+
+    With shards above 1 (PostgreSQL), the run's check-ins are split into that many shards, which any
+    number of workers write side by side once the run's base has committed (seeding/shards.py).
+    """
     from seeding.tasks import run_queued_seed_request
 
     ensure_seeding_enabled(using)
     request.validated(command_limits())
+    check_shards(shards, using)
     # Fixed now, so the ledger says at once which seed and end date the rows will have.
     request = replace(
         request,
@@ -55,21 +61,26 @@ def enqueue_run(request: SeedRequest, *, source: str, requested_by=None, using: 
         end_date=request.end_date or timezone.localdate(),
     )
     password_hash = make_password(request.password) if request.with_logins else None
-    run = SeedRun.objects.using(using).create(
-        kind=SeedRun.Kind.GENERATE,
-        source=source,
-        requested_by=requested_by,
-        status=SeedRun.Status.QUEUED,
-        seed=request.seed,
-        parameters=serialize_request(request),
-        progress=planned_progress(request),
-    )
+    with transaction.atomic(using=using):
+        run = SeedRun.objects.using(using).create(
+            kind=SeedRun.Kind.GENERATE,
+            source=source,
+            requested_by=requested_by,
+            status=SeedRun.Status.QUEUED,
+            seed=request.seed,
+            parameters=serialize_request(request),
+            progress=planned_progress(request),
+        )
+        plan_shards(run, request, shards, using)
     run_queued_seed_request.enqueue(str(run.id), using, password_hash)
     return run
 
 
 def run_queued(run_id: UUID, using: str, password_hash: str | None) -> dict[str, int]:
-    """In a worker: take the queued run (unless it was cancelled first) and generate it."""
+    """In a worker: take the queued run (unless it was cancelled first) and generate it.
+
+    A sharded run's base leaves the check-ins to its shards, and the run running for them.
+    """
     taken = SeedRun.objects.using(using).filter(pk=run_id, status=SeedRun.Status.QUEUED)
     if not taken.update(status=SeedRun.Status.RUNNING, host=HOST, pid=os.getpid()):
         return {}  # cancelled while it waited: nothing to do
@@ -79,7 +90,7 @@ def run_queued(run_id: UUID, using: str, password_hash: str | None) -> dict[str,
         with LedgerHeartbeat(run.id, using, planned_progress(request)) as heartbeat:
             report = generate(request, limits=command_limits(), source=run.source, requested_by=run.requested_by,
                               using=using, progress=heartbeat.record, queued_run=run,
-                              password_hash=password_hash)  # fmt: skip
+                              password_hash=password_hash, deferred=deferred_generators(run_id, using))  # fmt: skip
     except BaseException as exc:
         _fail_if_still_running(run_id, using, exc)
         raise
@@ -107,24 +118,6 @@ def planned_progress(request: SeedRequest) -> dict[str, dict[str, int]]:
         for generator in generation_order()
         if (total := generator.planned_rows(request))
     }
-
-
-def request_from_parameters(parameters: dict, password_hash: str | None) -> SeedRequest:
-    """The request a ledger entry keeps (serialize_request's output), read back."""
-    fields = dict(parameters)
-    fields["end_date"] = date.fromisoformat(fields["end_date"]) if fields.get("end_date") else None
-    fields["organizations"] = tuple(OrganizationSpec(**spec) for spec in fields.get("organizations", ()))
-    fields["people"] = tuple(_person(person) for person in fields.get("people", ()))
-    for name in ("templates_per_therapist", "exceptions_per_therapist"):
-        if name in fields:
-            fields[name] = tuple(fields[name])
-    # The password itself never reached the queue; its hash goes to the logins (generate's password_hash).
-    return SeedRequest(**fields, password=password_hash)
-
-
-def _person(person: dict) -> PersonSpec:
-    dates = {key: date.fromisoformat(person[key]) for key in ("checkins_from", "checkins_to") if person.get(key)}
-    return PersonSpec(**{**person, **dates})
 
 
 def _fail_if_still_running(run_id: UUID, using: str, exc: BaseException) -> None:

@@ -43,9 +43,9 @@ def run_page_context(run: SeedRun | None, request: HttpRequest) -> dict:
     }
 
 
-def queue_from_admin(model_admin: admin.ModelAdmin, request: HttpRequest, seed_request) -> HttpResponse:
+def queue_from_admin(model_admin: admin.ModelAdmin, request: HttpRequest, seed_request, shards: int) -> HttpResponse:
     """The generate form with "Run in the background": queue it, then show the run's page."""
-    run = enqueue_run(seed_request, source=SeedRun.Source.ADMIN, requested_by=request.user)
+    run = enqueue_run(seed_request, source=SeedRun.Source.ADMIN, requested_by=request.user, shards=shards)
     model_admin.message_user(request, QUEUED_MESSAGE.format(run_id=run.id), messages.SUCCESS)
     return redirect(reverse("admin:seeding_seedrun_change", args=[run.pk]))
 

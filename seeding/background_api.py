@@ -7,7 +7,7 @@ queue_generate_data(); the status of a run is the ledger entry that GET /api/adm
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from seeding.api_schema import FORBIDDEN, NOT_FOUND, RUN_ID, UNAUTHENTICATED
@@ -16,7 +16,13 @@ from seeding.models import SeedRun
 from seeding.permissions import CLEAR_REFUSED_MESSAGE, may_clear
 from seeding.request import FIELD_HELP, SeedRequest, command_limits, field_bounds, field_help
 from seeding.serializers import GenerateDataSerializer, JSONBooleanField, SeedRunSerializer, WholeNumberField
+from seeding.shards import MAX_SHARDS
 
+SHARDS_HELP = (
+    "With background: split the run's check-ins into this many shards (ranges of patients), which any number "
+    "of workers write side by side, each in a transaction of its own; PostgreSQL only."
+)
+SHARDS_NEED_BACKGROUND_MESSAGE = 'shards split a background run: add "background": true, or leave shards out.'
 BACKGROUND_HELP = (
     "Queue the run for a background worker and answer 202 at once with its status URL; background runs take "
     "the command's limits (SEEDING_MAX_PATIENTS)."
@@ -31,9 +37,10 @@ def background_count_field(name: str) -> WholeNumberField:
 
 
 class BackgroundGenerateDataSerializer(GenerateDataSerializer):
-    """generate-data's fields with the command's limits, and `background` itself."""
+    """generate-data's fields with the command's limits, and `background` and `shards` themselves."""
 
     background = JSONBooleanField(default=False, help_text=BACKGROUND_HELP)
+    shards = WholeNumberField(1, MAX_SHARDS, default=1, help_text=SHARDS_HELP)
     patients_count = background_count_field("patients_count")
     therapists_count = background_count_field("therapists_count")
     admins_count = background_count_field("admins_count")
@@ -41,12 +48,19 @@ class BackgroundGenerateDataSerializer(GenerateDataSerializer):
         1, command_limits().max_patients, required=False, help_text=FIELD_HELP["patients_count"]
     )
 
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if attrs["shards"] > 1 and not attrs["background"]:
+            raise serializers.ValidationError({"shards": SHARDS_NEED_BACKGROUND_MESSAGE})
+        return attrs
+
 
 def queue_generate_data(request, data: dict) -> Response:
     """202 with the queued run, its id and where to follow it."""
     if data["clear_db"] and not may_clear(request.user):
         raise exceptions.PermissionDenied(CLEAR_REFUSED_MESSAGE)
-    run = enqueue_run(SeedRequest(**data), source=SeedRun.Source.API, requested_by=request.user)
+    shards = data.pop("shards")
+    run = enqueue_run(SeedRequest(**data), source=SeedRun.Source.API, requested_by=request.user, shards=shards)
     return Response(run_status(request, run), status=status.HTTP_202_ACCEPTED)
 
 

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 
 from seeding.people import PEOPLE_FILE_HELP, read_uploaded_people, request_with_people
 from seeding.request import API_LIMITS, MoodPattern, SeedRequest, field_help
+from seeding.shards import MAX_SHARDS
 
 DEFAULTS = SeedRequest()
+SHARDS_NEED_BACKGROUND_MESSAGE = "Shards split a background run: tick 'Run in the background', or leave this empty."
 LIMITS = API_LIMITS  # the admin is interactive, like the API: the same limits per run
 
 FIELDSETS = [
@@ -15,7 +17,7 @@ FIELDSETS = [
     ("Appointments", {"fields": ["appointments_per_patient"]}),
     ("Run", {"fields": ["seed", "locale", "clear_db"]}),
     ("Logins", {"fields": ["with_logins", "password"]}),
-    ("Background", {"fields": ["background"]}),
+    ("Background", {"fields": ["background", "shards"]}),
 ]
 
 
@@ -66,6 +68,14 @@ class SeedForm(forms.Form):
         "its page shows the progress and can cancel it.",
     )
 
+    shards = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_SHARDS,
+        help_text="With a background run on PostgreSQL: split its check-ins into this many shards, which any "
+        "number of workers write side by side. Leave empty for one.",
+    )
+
     def __init__(self, *args, may_clear: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if not may_clear:
@@ -82,11 +92,20 @@ class SeedForm(forms.Form):
         value = self.cleaned_data["appointments_per_patient"]
         return DEFAULTS.appointments_per_patient if value is None else value
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (cleaned.get("shards") or 1) > 1 and not cleaned.get("background"):
+            self.add_error(
+                "shards", "Shards split a background run: tick 'Run in the background', or leave this empty."
+            )
+        return cleaned
+
     def seed_request(self) -> SeedRequest:
         """The request the form asks for; an uploaded people file is checked here (ValidationError on `people`)."""
         values = dict(self.cleaned_data)
         upload = values.pop("people")
         values.pop("background", None)
+        values.pop("shards", None)
         values["password"] = (values["password"] or None) if values["with_logins"] else None
         request = SeedRequest(**values)
         if upload is None:

@@ -45,6 +45,9 @@ class SeedRun(models.Model):
     # A background run's rows so far, by kind: {"checkins": {"done": N, "total": M}}, written by its worker.
     progress = models.JSONField(default=dict, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # A sharded run's base (everything but the sharded rows) writes what its shards need to generate the
+    # same rows a single process would: the rows' creation time and the units that took a fresh attempt.
+    shard_context = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -63,6 +66,40 @@ class SeedRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class SeedShard(models.Model):
+    """One slice of a sharded run's units, written by whichever worker takes it, in a transaction of its own."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "waiting (for the run's base)"
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    UNFINISHED = (Status.WAITING, Status.PENDING, Status.RUNNING)
+
+    run = models.ForeignKey(SeedRun, on_delete=models.CASCADE, related_name="shards")
+    index = models.PositiveIntegerField()
+    first_unit = models.PositiveIntegerField()
+    end_unit = models.PositiveIntegerField(help_text="The first unit after the shard's.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A running shard's worker pushes this forward while it lives; once past, another worker takes the shard.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True, default="", help_text="host:pid of its last worker.")
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="seed_shards_one_per_index")]
+
+    def __str__(self) -> str:
+        return f"shard {self.index} of run {self.run_id} ({self.status})"
 
 
 class SyntheticLogin(models.Model):

@@ -426,3 +426,21 @@ def serialize_request(request: SeedRequest) -> dict:
         for person in parameters["people"]
     ]
     return parameters
+
+
+def request_from_parameters(parameters: dict, password_hash: str | None) -> SeedRequest:
+    """The request a ledger entry keeps (serialize_request's output), read back."""
+    fields = dict(parameters)
+    fields["end_date"] = date.fromisoformat(fields["end_date"]) if fields.get("end_date") else None
+    fields["organizations"] = tuple(OrganizationSpec(**spec) for spec in fields.get("organizations", ()))
+    fields["people"] = tuple(_person(person) for person in fields.get("people", ()))
+    for name in ("templates_per_therapist", "exceptions_per_therapist"):
+        if name in fields:
+            fields[name] = tuple(fields[name])
+    # The password itself never reached the queue; its hash goes to the logins (generate's password_hash).
+    return SeedRequest(**fields, password=password_hash)
+
+
+def _person(person: dict) -> PersonSpec:
+    dates = {key: date.fromisoformat(person[key]) for key in ("checkins_from", "checkins_to") if person.get(key)}
+    return PersonSpec(**{**person, **dates})

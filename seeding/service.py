@@ -5,7 +5,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +17,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, OperationalError, connections, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from seeding.bulk_load import (
@@ -29,7 +30,7 @@ from seeding.bulk_load import (
 from seeding.context import RunContext
 from seeding.generators import REGISTRY, EntityGenerator, UniqueColumn, generation_order
 from seeding.generators.appointments import unplaced_appointments
-from seeding.models import SeedRun
+from seeding.models import SeedRun, SeedShard
 from seeding.ownership import RUN_FIELD, Blocker, Scope, find_blockers, referenced_rows
 from seeding.request import Limits, SeedRequest, count_noun, describe_counts, serialize_request
 from seeding.writers import UnstorableText, is_unique_violation, write_rows
@@ -207,11 +208,13 @@ def generate(
     registry: Mapping[str, EntityGenerator] | None = None,
     queued_run: SeedRun | None = None,
     password_hash: str | None = None,
+    deferred: Collection[str] = (),
 ) -> SeedReport:
     """Validate the request, then write one run's rows atomically, recorded in the SeedRun ledger.
 
     A background worker passes the ledger entry it took off the queue (queued_run), and the password's
-    hash, made when the run was queued, so that no password waits in the queue.
+    hash, made when the run was queued, so that no password waits in the queue. A sharded run's base
+    names the generators its shards write (deferred): it writes the others and leaves the run running.
     """
     registry = REGISTRY if registry is None else registry
     ensure_seeding_enabled(using)
@@ -228,13 +231,16 @@ def generate(
         with transaction.atomic(using=using):
             _take_seeding_lock(using, exclusive=request.clear_db)
             constrain_immediately(using)
-            plan = plan_bulk_loads(using, _streamed_rows_by_table(request, registry))
+            plan = plan_bulk_loads(using, _streamed_rows_by_table(request, registry, deferred))
             removed = _remove(Scope(registry, None), request.keep_referenced, using) if request.clear_db else None
             if removed:
                 _record_clear(removed, using, source=source, requested_by=requested_by, during=run.id)
             rows = {generator.name: _write_generator(ctx, generator, using, progress, plan)
-                    for generator in generation_order(registry)}  # fmt: skip
-        _finish(run, using, status=SeedRun.Status.SUCCEEDED, counts=rows)
+                    for generator in generation_order(registry) if generator.name not in deferred}  # fmt: skip
+            if deferred:
+                _hand_over_to_shards(run, ctx, rows, using)
+        if not deferred:
+            finish_run(run, using, status=SeedRun.Status.SUCCEEDED, counts=rows)
     return SeedReport(
         run_id=run.id,
         seed=seed,
@@ -272,7 +278,7 @@ def clear_synthetic_data(
             _take_seeding_lock(using, exclusive=True)
             removed = _remove(Scope(REGISTRY if registry is None else registry, None), keep_referenced, using)
             _mark_runs(SeedRun.objects.using(using).filter(kind=SeedRun.Kind.GENERATE), SeedRun.Status.CLEARED)
-        _finish(entry, using, status=SeedRun.Status.SUCCEEDED, counts=removed.deleted, kept=removed.kept)
+        finish_run(entry, using, status=SeedRun.Status.SUCCEEDED, counts=removed.deleted, kept=removed.kept)
     return ClearReport(ledger_id=entry.id, deleted=removed.deleted, kept=removed.kept)
 
 
@@ -301,7 +307,7 @@ def undo_run(
             if not any(removed.deleted.values()) and not any(removed.kept.values()):
                 raise RunNotUndoable(NOTHING_LEFT_MESSAGE.format(run_id=run.id))
             _mark_runs(SeedRun.objects.using(using).filter(pk=run.pk), SeedRun.Status.UNDONE)
-        _finish(entry, using, status=SeedRun.Status.SUCCEEDED, counts=removed.deleted, kept=removed.kept)
+        finish_run(entry, using, status=SeedRun.Status.SUCCEEDED, counts=removed.deleted, kept=removed.kept)
     return ClearReport(ledger_id=entry.id, deleted=removed.deleted, kept=removed.kept)
 
 
@@ -343,13 +349,37 @@ def blockers_of_clear(run_id: UUID | None = None, *, using: str = DEFAULT_DB_ALI
 
 
 def mark_abandoned_runs(*, using: str = DEFAULT_DB_ALIAS) -> int:
-    """Mark `running` ledger rows whose process is gone (killed with SIGKILL, say) as abandoned."""
-    dead = [
-        run for run in SeedRun.objects.using(using).filter(status=SeedRun.Status.RUNNING) if not _is_alive(run, using)
-    ]
+    """Mark `running` ledger rows whose process is gone (killed with SIGKILL, say) as abandoned.
+
+    A sharded run past its base has no one process: its shards' leases tell whether workers hold it.
+    """
+    running = SeedRun.objects.using(using).filter(status=SeedRun.Status.RUNNING)
+    with_shards_at_work = (
+        SeedShard.objects.using(using).filter(run=OuterRef("pk")).exclude(status=SeedShard.Status.WAITING)
+    )
+    dead = [run for run in running.exclude(Exists(with_shards_at_work)) if not _is_alive(run, using)]
     for run in dead:
-        _finish(run, using, status=SeedRun.Status.ABANDONED, error=ABANDONED_MESSAGE)
+        finish_run(run, using, status=SeedRun.Status.ABANDONED, error=ABANDONED_MESSAGE)
     return len(dead)
+
+
+def discard_run(run_id: UUID, *, status: str, error: str, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """End a running sharded run that cannot succeed, deleting every row its base and shards committed.
+
+    False if the run had already ended (another worker discarded it first). Rows a person has made
+    point at are kept, and the error says so: a person's row is never deleted.
+    """
+    with transaction.atomic(using=using):
+        _take_seeding_lock(using, exclusive=False)
+        run = SeedRun.objects.using(using).select_for_update().get(pk=run_id)
+        if run.status != SeedRun.Status.RUNNING:
+            return False
+        removed = _remove(Scope(REGISTRY, run.id), keep_referenced=True, using=using)
+        if removed.kept:
+            error += f" Kept {describe_counts(removed.kept)}, which real rows point at."
+        run.shards.using(using).filter(status__in=SeedShard.UNFINISHED).update(status=SeedShard.Status.CANCELLED)
+        finish_run(run, using, status=status, error=error, kept=removed.kept)
+    return True
 
 
 @dataclass(frozen=True)
@@ -452,7 +482,7 @@ def _failure(entry: SeedRun, using: str, exc: BaseException) -> BaseException:
     else:
         logger.error("Seeding %s %s failed", entry.kind, entry.id, exc_info=exc)
     try:
-        _finish(entry, using, status=status, error=error)
+        finish_run(entry, using, status=status, error=error)
     except Exception:  # a broken connection, say: the original error matters more
         logger.exception("Could not record the failure of seeding %s %s", entry.kind, entry.id)
     return _public_error(entry, exc)
@@ -539,7 +569,7 @@ def _take_seeding_lock(using: str, *, exclusive: bool) -> None:
         cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
 
 
-def _finish(run: SeedRun, using: str, *, status: str, counts: dict | None = None, error: str = "", kept=None) -> None:
+def finish_run(run: SeedRun, using: str, *, status: str, counts: dict | None = None, error: str = "", kept=None):
     run.status, run.error, run.finished_at = status, error, timezone.now()
     run.counts = counts or {}
     if kept:
@@ -547,26 +577,61 @@ def _finish(run: SeedRun, using: str, *, status: str, counts: dict | None = None
     run.save(using=using, update_fields=["status", "error", "finished_at", "counts", "parameters"])
 
 
-def _streamed_rows_by_table(request: SeedRequest, registry) -> dict[str, int]:
+def _streamed_rows_by_table(request: SeedRequest, registry, deferred: Collection[str]) -> dict[str, int]:
     """The rows each table receives through streams (generators without unique columns), summed per table."""
     rows: dict[str, int] = {}
     for generator in generation_order(registry):
-        if not generator.unique_columns(request):
+        if not generator.unique_columns(request) and generator.name not in deferred:
             table = generator.model._meta.db_table
             rows[table] = rows.get(table, 0) + generator.planned_rows(request)
     return rows
 
 
-def _write_generator(ctx: RunContext, generator: EntityGenerator, using: str, progress, plan: BulkLoadPlan) -> int:
-    total_units = generator.units(ctx.request)
-    tracker = _ProgressTracker(generator.name, generator.planned_rows(ctx.request), progress)
+def write_shard(
+    ctx: RunContext,
+    generator: EntityGenerator,
+    units: range,
+    using: str,
+    progress,
+    before_commit: Callable[[int], None],
+):
+    """One shard of a sharded run: its units of one generator, in a transaction of its own.
+
+    Shards write side by side, so each keeps its foreign keys checked row by row (dropping a key would
+    lock the table against the others). before_commit(rows) runs last inside the transaction.
+    """
+    with transaction.atomic(using=using):
+        _take_seeding_lock(using, exclusive=False)
+        constrain_immediately(using)
+        rows = _write_generator(ctx, generator, using, progress, BulkLoadPlan(), units=units)
+        before_commit(rows)
+    return rows
+
+
+def _hand_over_to_shards(run: SeedRun, ctx: RunContext, rows: dict[str, int], using: str) -> None:
+    """In the base's transaction: what the shards need to write the rows one process would, and their go."""
+    run.counts = rows
+    run.shard_context = {
+        "started_at": ctx.started_at.isoformat(),
+        "attempts": [[generator, unit, attempt] for (generator, unit), attempt in ctx.attempts.items()],
+    }
+    run.save(using=using, update_fields=["counts", "shard_context"])
+    run.shards.using(using).filter(status=SeedShard.Status.WAITING).update(status=SeedShard.Status.PENDING)
+
+
+def _write_generator(
+    ctx: RunContext, generator: EntityGenerator, using: str, progress, plan: BulkLoadPlan, units: range | None = None
+) -> int:
+    units = range(generator.units(ctx.request)) if units is None else units
+    planned = generator.rows_per_unit(ctx.request) * len(units)
+    tracker = _ProgressTracker(generator.name, planned, progress)
     unique = generator.unique_columns(ctx.request)
     if unique:
-        for start in range(0, total_units, generator.chunk_units):
-            units = range(start, min(start + generator.chunk_units, total_units))
-            tracker(_write_checked_chunk(ctx, generator, units, unique, using))
+        for start in range(units.start, units.stop, generator.chunk_units):
+            chunk = range(start, min(start + generator.chunk_units, units.stop))
+            tracker(_write_checked_chunk(ctx, generator, chunk, unique, using))
     else:
-        rows = chain.from_iterable(generator.rows(ctx, unit) for unit in range(total_units))  # no per-row frame
+        rows = chain.from_iterable(generator.rows(ctx, unit) for unit in units)  # no per-row frame
         table = generator.model._meta.db_table
         with (
             foreign_keys_checked_in_bulk(using, table, plan),

@@ -39,6 +39,7 @@ from seeding.service import (
     generate,
     undo_run,
 )
+from seeding.shards import MAX_SHARDS
 
 CLEAR_PROMPT = "This deletes every synthetic row in database '{database}' (real rows stay). Type 'yes' to go on: "
 NOT_CONFIRMED_MESSAGE = "Nothing was changed: clearing was not confirmed."
@@ -47,6 +48,7 @@ INTERRUPTED_MESSAGE = "Interrupted: nothing was written."
 TERMINATED_MESSAGE = "Stopped by SIGTERM: nothing was written."
 EMPTY_SCENARIO_MESSAGE = "--scenario is empty: give a built-in scenario ({built_in}) or the path of a TOML file."
 MODE_CLASH_MESSAGE = "{mode} generates nothing, so {options} cannot go with it; run those as a separate seed command."
+SHARDS_NEED_BACKGROUND_MESSAGE = "--shards splits a background run: add --background, or leave --shards out."
 KEEP_REFERENCED_MESSAGE = "--keep-referenced applies only with --clear, --clear-only or --undo."
 DATE_FORMAT_MESSAGE = "expected a date written YYYY-MM-DD, such as 2026-06-30; got {value!r}"
 GENERATION_OPTIONS = [
@@ -151,6 +153,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Queue the run for a background worker (manage.py db_worker) and print its id at once.",
         )
+        parser.add_argument(
+            "--shards",
+            type=int,
+            metavar="N",
+            help=f"With --background: split the run's check-ins into N shards (1 to {MAX_SHARDS}, ranges of "
+            "patients) that any number of workers write side by side; PostgreSQL only.",
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default %(default)s).")
         parser.add_argument("--no-input", "--noinput", action="store_false", dest="interactive", help="Never prompt.")
 
@@ -185,7 +194,9 @@ class Command(BaseCommand):
             if request.clear_db:
                 self._confirm_clearing(options)
             if options["background"]:
-                run = enqueue_run(request, source=SeedRun.Source.COMMAND, using=options["database"])
+                run = enqueue_run(
+                    request, source=SeedRun.Source.COMMAND, using=options["database"], shards=options["shards"] or 1
+                )
                 self.stdout.write(f"Queued run {run.id}.\n{FOLLOW_HINT.format(run_id=run.id)}")
                 return None
             progress = ProgressPrinter(self.stderr, verbosity=options["verbosity"])
@@ -209,6 +220,8 @@ class Command(BaseCommand):
             raise CommandError(MODE_CLASH_MESSAGE.format(mode=mode, options=", ".join(given)))
         if options["keep_referenced"] and not (mode or options["clear"]):
             raise CommandError(KEEP_REFERENCED_MESSAGE)
+        if options["shards"] is not None and not options["background"]:
+            raise CommandError(SHARDS_NEED_BACKGROUND_MESSAGE)
         if options["scenario"] == "":
             raise CommandError(EMPTY_SCENARIO_MESSAGE.format(built_in=", ".join(BUILT_IN_SCENARIOS)))
 
