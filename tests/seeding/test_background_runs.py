@@ -5,12 +5,14 @@ Each test gets a scratch database of the backend under test (see test_run_lifecy
 worker, the API (driven in a `manage.py shell` of its own) and the test all reach.
 """
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -84,8 +86,23 @@ def work_until_the_queue_is_empty(database: ScratchDatabase) -> None:
 
 
 def stop(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGKILL)
+    """SIGKILL the worker, and the job process RQ forks, which puts itself in a process group of its own."""
+    for pid in [worker.pid, *children(worker.pid)]:
+        with contextlib.suppress(ProcessLookupError):  # it ended by itself
+            os.killpg(pid, signal.SIGKILL)
     worker.wait(timeout=30)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is pid, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):  # it ended while being read
+            continue
+    return found
 
 
 def run_status(database: ScratchDatabase, run_id: str) -> tuple[str, dict]:

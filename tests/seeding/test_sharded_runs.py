@@ -1,0 +1,248 @@
+"""Sharded background runs on real workers (db_worker processes, or rqworker on a real Redis with
+TASKS_BACKEND=rq), started here and stopped by their pid; PostgreSQL only, as shards are.
+
+Each test gets a scratch database (see test_run_lifecycle.py) that the workers, the API and the test reach.
+"""
+
+import time
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.urls import reverse
+from rest_framework import status
+
+from seeding.models import SeedRun, SeedShard
+from seeding.shards import MAX_SHARDS, unit_ranges
+from tests.seeding import test_background_runs as background
+from tests.seeding.test_background_runs import (
+    CHECKINS,
+    PROFILES,
+    call_api,
+    children,
+    queue_through_api,
+    run_status,
+    start_worker,
+    stop,
+    wait_for,
+    work_until_the_queue_is_empty,
+)
+from tests.seeding.test_run_lifecycle import ScratchDatabase, manage
+
+migrated_template = background.migrated_template
+scratch = background.scratch
+empty_redis_queue = background.empty_redis_queue
+
+ENDED = {"succeeded", "failed", "cancelled"}
+LARGE_RUN = {"patients_count": 2000, "therapists_count": 4, "checkins_per_user": 365, "seed": 5,
+             "end_date": "2026-06-30"}  # fmt: skip
+SHARDS = "SELECT index, status, attempts, done, total FROM seeding_seedshard ORDER BY index"
+SYNTHETIC_ROWS = (
+    "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM check_ins), "
+    "(SELECT COUNT(*) FROM auth_user WHERE username <> 'lead'), (SELECT COUNT(*) FROM organizations)"
+)
+# The database refuses the check-ins of the run's last patient, whichever worker writes them.
+REFUSE_LAST_PATIENT = """
+CREATE FUNCTION refuse_last_patient() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM profiles WHERE id = NEW.user_id AND email LIKE '%%p39@%%') THEN
+    RAISE EXCEPTION 'this database refuses check-ins of patient 39';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_last_patient BEFORE INSERT ON check_ins FOR EACH ROW EXECUTE FUNCTION refuse_last_patient();
+"""
+
+
+def execute(database: ScratchDatabase, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database.url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(sql.replace("%%", "%"))
+
+
+def foreground_rows(tmp_path, template, arguments: list[str]) -> tuple[list, list]:
+    (tmp_path / "foreground").mkdir()
+    foreground = ScratchDatabase(tmp_path / "foreground", template=template)
+    try:
+        assert manage(foreground.env, "seed", *arguments, "--verbosity", "0").returncode == 0
+        return foreground.query(PROFILES), foreground.query(CHECKINS)
+    finally:
+        foreground.drop()
+
+
+def worker_holding_a_shard(database: ScratchDatabase, workers) -> tuple:
+    """The worker (of those started here) writing a shard now, with that shard's index, once it has written rows."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rows = database.query("SELECT index, worker FROM seeding_seedshard WHERE status = 'running' AND done > 0")
+        for index, holder in rows:
+            pid = int(holder.rpartition(":")[2])
+            for worker in workers:  # RQ writes in a process it forks
+                if pid == worker.pid or pid in children(worker.pid):
+                    return worker, index
+        time.sleep(0.05)
+    raise AssertionError("no worker started writing a shard")
+
+
+@pytest.mark.postgresql
+def test_four_shards_on_two_workers_write_the_rows_of_one_process_and_show_progress(scratch, tmp_path,
+                                                                                   migrated_template):  # fmt: skip
+    single = foreground_rows(tmp_path, migrated_template, ["--patients", "2000", "--therapists", "4",
+                             "--checkins-per-user", "365", "--seed", "5", "--end-date", "2026-06-30"])  # fmt: skip
+    run_id = call_api(scratch, "/api/admin/generate-data", {**LARGE_RUN, "background": True, "shards": 4})[1]["run_id"]
+    workers = [start_worker(scratch), start_worker(scratch)]
+    try:
+        seen = set()
+        while (current := run_status(scratch, run_id))[0] not in ENDED:
+            seen.add(current[1]["checkins"]["done"])
+            time.sleep(0.1)
+    finally:
+        for worker in workers:
+            stop(worker)
+    total = 2000 * 365
+    assert current == ("succeeded", current[1])
+    assert (scratch.query(PROFILES), scratch.query(CHECKINS)) == single
+    assert len({done for done in seen if 0 < done < total}) >= 2, seen
+    assert current[1]["checkins"] == {"done": total, "total": total}
+    assert scratch.query(SHARDS) == [(index, "succeeded", 1, total // 4, total // 4) for index in range(4)]
+    assert len(set(scratch.query("SELECT worker FROM seeding_seedshard"))) == 2, "both workers wrote shards"
+    counts = scratch.query(f"SELECT counts FROM seeding_seedrun WHERE id = '{run_id}'")[0][0]
+    assert (counts["checkins"], counts["profiles"]) == (total, 2004)
+
+
+@pytest.mark.postgresql
+def test_a_worker_killed_mid_shard_loses_nothing_another_takes_its_shard(scratch):
+    scratch.env["SEEDING_SHARD_LEASE_SECONDS"] = "2"
+    run_id = queue_through_api(scratch, {**LARGE_RUN, "shards": 4})
+    workers = [start_worker(scratch), start_worker(scratch)]
+    try:
+        killed, shard = worker_holding_a_shard(scratch, workers)
+        stop(killed)  # SIGKILL to its process group: the shard's transaction dies with its connection
+        assert wait_for(scratch, run_id, ENDED, timeout=180) == "succeeded"
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                stop(worker)
+    total = 2000 * 365
+    assert scratch.query("SELECT COUNT(*), COUNT(DISTINCT (user_id, checkin_date)) FROM check_ins") == [(total, total)]
+    assert scratch.query(f"SELECT status, attempts FROM seeding_seedshard WHERE index = {shard}") == [("succeeded", 2)]
+    assert run_status(scratch, run_id)[1]["checkins"] == {"done": total, "total": total}
+
+
+@pytest.mark.postgresql
+def test_cancelling_a_sharded_run_removes_the_shards_it_had_committed(scratch):
+    run_id = queue_through_api(scratch, {**LARGE_RUN, "shards": 8})
+    workers = [start_worker(scratch), start_worker(scratch)]
+    try:
+        deadline = time.monotonic() + 120
+        while scratch.query("SELECT COUNT(*) FROM seeding_seedshard WHERE status = 'succeeded'") == [(0,)]:
+            assert time.monotonic() < deadline, "no shard committed"
+            time.sleep(0.05)
+        assert scratch.query("SELECT COUNT(*) > 0 FROM check_ins") == [(True,)], "committed shards are visible"
+        code, answer = call_api(scratch, f"/api/admin/seed-runs/{run_id}/cancel")
+        assert code == status.HTTP_202_ACCEPTED, answer
+        asked = time.monotonic()
+        assert wait_for(scratch, run_id, ENDED, timeout=60) == "cancelled"
+        assert time.monotonic() - asked < 10
+    finally:
+        for worker in workers:
+            stop(worker)
+    assert scratch.query(SYNTHETIC_ROWS) == [(0, 0, 0, 0)]
+
+
+@pytest.mark.postgresql
+def test_a_shard_the_database_keeps_refusing_fails_the_run_and_removes_the_shards_before_it(scratch):
+    execute(scratch, REFUSE_LAST_PATIENT)
+    run_id = queue_through_api(scratch, {"patients_count": 40, "checkins_per_user": 20, "seed": 2, "shards": 4})
+    work_until_the_queue_is_empty(scratch)  # one worker: shards 0 to 2 commit before shard 3 fails
+
+    assert run_status(scratch, run_id)[0] == "failed"
+    shards = scratch.query("SELECT index, status, attempts FROM seeding_seedshard ORDER BY index")
+    assert shards == [(0, "succeeded", 1), (1, "succeeded", 1), (2, "succeeded", 1), (3, "failed", 3)]
+    error = scratch.query(f"SELECT error FROM seeding_seedrun WHERE id = '{run_id}'")[0][0]
+    assert "Shard 3 (patients 31 to 40) failed 3 times" in error
+    assert "refuses check-ins of patient 39" in error
+    assert scratch.query(SYNTHETIC_ROWS) == [(0, 0, 0, 0)]
+
+
+def test_unit_ranges_cover_every_unit_once_in_order():
+    for units, shards in [(10, 4), (3, 8), (1000, 7), (5, 1)]:
+        ranges = unit_ranges(units, shards)
+        assert [unit for part in ranges for unit in part] == list(range(units))
+        assert len(ranges) == min(units, shards)
+        assert max(map(len, ranges)) - min(map(len, ranges)) <= 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("shards", [0, MAX_SHARDS + 1, "4", True, 2.5])
+def test_the_api_refuses_a_shard_count_out_of_range_or_not_a_whole_number(admin_api, shards):
+    response = admin_api.post(reverse("generate-data"), {"background": True, "shards": shards}, format="json")
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert "shards" in response.json()
+    assert not SeedRun.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{"shards": 4}, {"shards": 4, "background": False}])
+def test_shards_without_background_say_to_add_it(admin_api, body):
+    response = admin_api.post(reverse("generate-data"), body, format="json")
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json()["shards"] == ['shards split a background run: add "background": true, or leave shards out.']
+    assert not SeedRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_shards_on_sqlite_are_refused_with_what_to_do_and_on_postgresql_planned(admin_api):
+    response = admin_api.post(
+        reverse("generate-data"), {"patients_count": 10, "background": True, "shards": 3}, format="json"
+    )
+
+    if connection.vendor == "postgresql":
+        assert response.status_code == status.HTTP_202_ACCEPTED, response.content
+        planned = SeedShard.objects.values_list("index", "first_unit", "end_unit", "status")
+        assert list(planned) == [(0, 0, 3, "waiting"), (1, 3, 6, "waiting"), (2, 6, 10, "waiting")]
+    else:
+        assert response.status_code == status.HTTP_400_BAD_REQUEST
+        assert "point DATABASE_URL at a PostgreSQL database" in response.json()["shards"][0]
+        assert not SeedRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_one_shard_is_an_ordinary_background_run(admin_api):
+    body = {"patients_count": 5, "shards": 1, "background": True}
+    response = admin_api.post(reverse("generate-data"), body, format="json")
+
+    assert response.status_code == status.HTTP_202_ACCEPTED, response.content
+    assert not SeedShard.objects.exists()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_shards_beyond_the_patients_are_not_planned(admin_api):
+    body = {"patients_count": 2, "therapists_count": 1, "shards": 8, "background": True}
+    response = admin_api.post(reverse("generate-data"), body, format="json")
+
+    assert response.status_code == status.HTTP_202_ACCEPTED, response.content
+    assert list(SeedShard.objects.values_list("first_unit", "end_unit")) == [(0, 1), (1, 2)]
+
+
+@pytest.mark.django_db
+def test_the_command_says_shards_need_background():
+    with pytest.raises(CommandError, match="--shards splits a background run: add --background"):
+        call_command("seed", "--patients", "4", "--shards", "2", "--no-input")
+    assert not SeedRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_form_says_shards_need_background(client, staff_user):
+    client.force_login(staff_user)
+    form = {"patients_count": 3, "therapists_count": 1, "admins_count": 0, "checkins_per_user": 5, "shards": 2}
+    response = client.post(reverse("admin:clinic_profile_generate_test_data"), {**form, "mood_pattern": "random"})
+
+    assert response.status_code == status.HTTP_200_OK
+    assert "Shards split a background run" in response.content.decode()
+    assert not SeedRun.objects.exists()
