@@ -125,7 +125,7 @@ class ClearDataView(SeedingWriteView):
 @api_schema.list_seed_runs
 class SeedRunListView(generics.ListAPIView):
     permission_classes = [IsSeedingAdmin]
-    queryset = SeedRun.objects.select_related("requested_by")
+    queryset = SeedRun.objects.select_related("requested_by").prefetch_related("shards")
     serializer_class = SeedRunSerializer
 
 

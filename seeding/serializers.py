@@ -10,7 +10,7 @@ from faker.config import AVAILABLE_LOCALES
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from seeding.models import SeedRun
+from seeding.models import SeedRun, SeedShard
 from seeding.request import (
     API_LIMITS,
     LOCALE_MESSAGE,
@@ -200,6 +200,13 @@ class UndoReportSerializer(ClearReportSerializer):
     run_id = serializers.UUIDField(help_text="The run that was undone.")
 
 
+class SeedShardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SeedShard
+        fields = ["index", "first_unit", "end_unit", "status", "attempts", "done", "total", "worker", "error"]
+        read_only_fields = fields
+
+
 class SeedRunSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="Username of the caller, if any."
@@ -209,6 +216,7 @@ class SeedRunSerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(), help_text="Rows written (a run) or deleted (a clear or undo), by kind."
     )
     duration_seconds = serializers.FloatField(allow_null=True)
+    shards = SeedShardSerializer(many=True, read_only=True, help_text="A sharded run's shards; empty otherwise.")
 
     class Meta:
         model = SeedRun
@@ -226,6 +234,7 @@ class SeedRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "duration_seconds",
+            "shards",
         ]
         read_only_fields = fields
 

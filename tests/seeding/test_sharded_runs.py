@@ -198,13 +198,19 @@ def test_shards_without_background_say_to_add_it(admin_api, body):
 @pytest.mark.django_db
 def test_shards_on_sqlite_are_refused_with_what_to_do_and_on_postgresql_planned(admin_api):
     response = admin_api.post(
-        reverse("generate-data"), {"patients_count": 10, "background": True, "shards": 3}, format="json"
+        reverse("generate-data"), {"patients_count": 10, "checkins_per_user": 30, "background": True, "shards": 3}, format="json"
     )
 
     if connection.vendor == "postgresql":
         assert response.status_code == status.HTTP_202_ACCEPTED, response.content
         planned = SeedShard.objects.values_list("index", "first_unit", "end_unit", "status")
         assert list(planned) == [(0, 0, 3, "waiting"), (1, 3, 6, "waiting"), (2, 6, 10, "waiting")]
+        detail = admin_api.get(response.json()["status_url"]).json()
+        assert [(shard["index"], shard["status"], shard["total"]) for shard in detail["shards"]] == [
+            (0, "waiting", 3 * 30),
+            (1, "waiting", 3 * 30),
+            (2, "waiting", 4 * 30),
+        ]
     else:
         assert response.status_code == status.HTTP_400_BAD_REQUEST
         assert "point DATABASE_URL at a PostgreSQL database" in response.json()["shards"][0]
@@ -246,3 +252,15 @@ def test_the_admin_form_says_shards_need_background(client, staff_user):
     assert response.status_code == status.HTTP_200_OK
     assert "Shards split a background run" in response.content.decode()
     assert not SeedRun.objects.exists()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_the_admin_run_page_lists_the_shards(admin_api, admin_client):
+    body = {"patients_count": 4, "checkins_per_user": 10, "background": True, "shards": 2}
+    run_id = admin_api.post(reverse("generate-data"), body, format="json").json()["run_id"]
+
+    page = admin_client.get(reverse("admin:seeding_seedrun_change", args=[run_id])).content.decode()
+
+    assert 'id="run-shards"' in page
+    assert "<td>1 to 2</td><td>waiting</td>" in page and "<td>3 to 4</td><td>waiting</td>" in page
