@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
 
 from benchmarks.report import environment, format_report, report_as_json
 from benchmarks.runners import (
@@ -15,6 +16,7 @@ from benchmarks.runners import (
     BenchmarkPlan,
     run_benchmark,
 )
+from benchmarks.sharded import format_sharded, measure_sharded
 from benchmarks.tools import DEFAULT_TOOLS, TOOLS, unavailable_tools
 from seeding.service import SeedingDisabled
 
@@ -62,6 +64,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Seed of every run (default %(default)s).")
         parser.add_argument("--json", type=Path, metavar="PATH", help="Also write the figures as JSON to PATH.")
         parser.add_argument("--profile", action="store_true", help="Profile ours once with pyinstrument (artifacts/).")
+        parser.add_argument(
+            "--shards",
+            type=_positive,
+            help="Also time each size as a background run of this many shards, and as one shard, on --workers "
+            "workers that the benchmark starts (PostgreSQL; TASKS_BACKEND picks db_worker or rqworker).",
+        )
+        parser.add_argument("--workers", type=_positive, default=2, help="Workers for --shards (default %(default)s).")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default %(default)s).")
 
     def handle(self, *args, **options):
@@ -72,6 +81,8 @@ class Command(BaseCommand):
             raise CommandError(
                 UNAVAILABLE_MESSAGE.format(tools=",".join(unavailable), vendor=vendor, available=available)
             )
+        if options["shards"] and vendor != "postgresql":
+            raise CommandError("--shards needs PostgreSQL: point DATABASE_URL at a PostgreSQL database.")
         plan = BenchmarkPlan(
             sizes=(*options["sizes"], TEN_MILLION) if options["include_10m"] else options["sizes"],
             tools=tools,
@@ -88,8 +99,18 @@ class Command(BaseCommand):
             raise CommandError(f"{exc}: set SEEDING_ENABLED=true (or DEBUG=true) to benchmark.") from exc
         env = environment(plan.using)
         self.stdout.write(format_report(result, env))
+        if options["shards"]:
+            self._benchmark_shards(plan, options)
         if options["json"]:
             self._write_json(options["json"], report_as_json(result, env))
+
+    def _benchmark_shards(self, plan: BenchmarkPlan, options) -> None:
+        shards, workers = options["shards"], options["workers"]
+        results = measure_sharded(
+            plan.sizes, shards=shards, workers=workers, seed=plan.seed, end_date=timezone.localdate(),
+            using=plan.using, notify=self.stderr.write,
+        )  # fmt: skip
+        self.stdout.write("\n" + format_sharded(results, workers))
 
     def _write_json(self, path: Path, figures: dict) -> None:
         try:
