@@ -28,7 +28,7 @@ from seeding.service import (
     find_run,
     generate,
 )
-from seeding.shards import HEARTBEAT_SECONDS, check_shards, deferred_generators, plan_shards
+from seeding.shards import HEARTBEAT_SECONDS, check_shards, deferred_generators, plan_shards, stop_if_unattended
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ def cancel_run(run_id: UUID | str, *, using: str = DEFAULT_DB_ALIAS) -> SeedRun:
             raise RunNotCancellable(NOT_CANCELLABLE_MESSAGE.format(run_id=run.id, status=run.status))
     except OperationalError as exc:  # SQLite: the running run's transaction holds the only write lock
         raise SeedingBusy(BUSY_MESSAGE) from exc
+    if not was_queued:
+        stop_if_unattended(run.pk, using)
     return SeedRun.objects.using(using).get(pk=run.pk)
 
 

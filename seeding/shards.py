@@ -209,6 +209,13 @@ def _stop(run_id: UUID, using: str) -> None:
         discard_run(run_id, status=SeedRun.Status.FAILED, error=failed.error, using=using)
 
 
+def stop_if_unattended(run_id: UUID, using: str) -> None:
+    """A cancelled sharded run that no worker is writing (they all died, say) ends here and now."""
+    past_base = SeedShard.objects.using(using).filter(run_id=run_id).exclude(status=SeedShard.Status.WAITING)
+    if past_base.exists() and not _shards_being_written(run_id, using):
+        _stop(run_id, using)
+
+
 def _shards_being_written(run_id: UUID, using: str) -> bool:
     live = Q(status=SeedShard.Status.RUNNING, lease_expires_at__gt=timezone.now())
     return SeedShard.objects.using(using).filter(live, run_id=run_id).exists()
