@@ -157,7 +157,7 @@ class SeedRunCancelView(SeedingWriteView):
 
     permission_classes = [MayGenerate, SeedingEnabled]
 
-    @background_api.cancel_seed_run
+    @api_schema.cancel_seed_run
     def post(self, request, run_id: str):
         return background_api.cancel_response(request, run_id)
 

@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
+from seeding.background_api import GenerateDataOrQueueSerializer
 from seeding.serializers import (
     NON_FIELD_ERRORS,
     ClearBlockedSerializer,
@@ -75,9 +76,13 @@ generate_data = extend_schema(
     operation_id="generate_data",
     summary="Generate synthetic patients, therapists and check-ins",
     description=GENERATE_DESCRIPTION + GENERATE_RULE + " " + WRITE_RULES,
-    request={"application/json": GenerateDataSerializer},
+    request={"application/json": GenerateDataOrQueueSerializer},
     responses={
         200: GenerateDataResponseSerializer,
+        202: OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description='"background": true: the queued run\'s ledger entry, with run_id and status_url to follow.',
+        ),
         400: field_error_response("GenerateDataErrors", GenerateDataSerializer),
         401: UNAUTHENTICATED,
         403: FORBIDDEN,
@@ -187,5 +192,22 @@ development_seed = extend_schema(
         409: OpenApiResponse(OpenApiTypes.OBJECT, description="Real rows point at synthetic rows, or seeding is busy."),
         429: refusal("Too many requests from this address; SEEDING_API_RATE."),
         500: OpenApiResponse(DevelopmentSeedSerializer, description="The run failed and wrote nothing."),
+    },
+)
+
+
+cancel_seed_run = extend_schema(
+    operation_id="cancel_seed_run",
+    summary="Cancel a queued or running background run",
+    description="A queued run ends `cancelled` at once; a running one within seconds, rolled back: none of its "
+    "rows remain. Poll the run's status URL to see it end.",
+    parameters=[RUN_ID],
+    request=None,
+    responses={
+        202: OpenApiResponse(OpenApiTypes.OBJECT, description="The run's ledger entry, with run_id and status_url."),
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        409: OpenApiResponse(OpenApiTypes.OBJECT, description="The run has already ended."),
     },
 )

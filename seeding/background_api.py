@@ -5,12 +5,9 @@ queue_generate_data(); the status of a run is the ledger entry that GET /api/adm
 """
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from seeding.api_schema import FORBIDDEN, NOT_FOUND, RUN_ID, UNAUTHENTICATED
 from seeding.background import RunNotCancellable, cancel_run, enqueue_run
 from seeding.models import SeedRun
 from seeding.permissions import CLEAR_REFUSED_MESSAGE, may_clear
@@ -36,23 +33,28 @@ def background_count_field(name: str) -> WholeNumberField:
     )
 
 
-class BackgroundGenerateDataSerializer(GenerateDataSerializer):
-    """generate-data's fields with the command's limits, and `background` and `shards` themselves."""
+class GenerateDataOrQueueSerializer(GenerateDataSerializer):
+    """generate-data's request as documented: the synchronous run's fields and limits, `background` and `shards`."""
 
     background = JSONBooleanField(default=False, help_text=BACKGROUND_HELP)
     shards = WholeNumberField(1, MAX_SHARDS, default=1, help_text=SHARDS_HELP)
-    patients_count = background_count_field("patients_count")
-    therapists_count = background_count_field("therapists_count")
-    admins_count = background_count_field("admins_count")
-    num_users = WholeNumberField(
-        1, command_limits().max_patients, required=False, help_text=FIELD_HELP["patients_count"]
-    )
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
         if attrs["shards"] > 1 and not attrs["background"]:
             raise serializers.ValidationError({"shards": SHARDS_NEED_BACKGROUND_MESSAGE})
         return attrs
+
+
+class BackgroundGenerateDataSerializer(GenerateDataOrQueueSerializer):
+    """generate-data's fields with the command's limits, for a request that names background or shards."""
+
+    patients_count = background_count_field("patients_count")
+    therapists_count = background_count_field("therapists_count")
+    admins_count = background_count_field("admins_count")
+    num_users = WholeNumberField(
+        1, command_limits().max_patients, required=False, help_text=FIELD_HELP["patients_count"]
+    )
 
 
 def queue_generate_data(request, data: dict) -> Response:
@@ -75,20 +77,3 @@ def cancel_response(request, run_id: str) -> Response:
     except RunNotCancellable as exc:
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     return Response(run_status(request, run), status=status.HTTP_202_ACCEPTED)
-
-
-cancel_seed_run = extend_schema(
-    operation_id="cancel_seed_run",
-    summary="Cancel a queued or running background run",
-    description="A queued run ends `cancelled` at once; a running one within seconds, rolled back: none of its "
-    "rows remain. Poll the run's status URL to see it end.",
-    parameters=[RUN_ID],
-    request=None,
-    responses={
-        202: OpenApiResponse(OpenApiTypes.OBJECT, description="The run's ledger entry, with run_id and status_url."),
-        401: UNAUTHENTICATED,
-        403: FORBIDDEN,
-        404: NOT_FOUND,
-        409: OpenApiResponse(OpenApiTypes.OBJECT, description="The run has already ended."),
-    },
-)

@@ -8,6 +8,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from config.wsgi import application
 from seeding.request import API_LIMITS, CHECKINS_PER_USER_RANGE, MOOD_PATTERNS, SEED_RANGE, SeedRequest
+from seeding.shards import MAX_SHARDS
 from tests.seeding.conftest import jwt_for
 from tests.seeding.test_hardening import HOSTILE_BODIES
 
@@ -33,7 +34,7 @@ def test_schema_is_openapi_3(openapi):
 
 
 def test_schema_states_every_field_range_and_default(openapi):
-    fields = openapi["components"]["schemas"]["GenerateDataRequest"]["properties"]
+    fields = openapi["components"]["schemas"]["GenerateDataOrQueueRequest"]["properties"]
 
     def bounds(name):
         return fields[name]["minimum"], fields[name]["maximum"], fields[name].get("default")
@@ -48,6 +49,8 @@ def test_schema_states_every_field_range_and_default(openapi):
     assert openapi["components"]["schemas"]["MoodPatternEnum"]["enum"] == list(MOOD_PATTERNS)
     assert fields["clear_db"] == {**fields["clear_db"], "type": "boolean", "default": False}
     assert fields["end_date"]["format"] == "date"
+    assert fields["background"] == {**fields["background"], "type": "boolean", "default": False}
+    assert bounds("shards") == (1, MAX_SHARDS, 1)
     assert all(field.get("description") for field in fields.values())
 
 
