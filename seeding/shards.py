@@ -159,7 +159,8 @@ def _context(run: SeedRun) -> RunContext:
 def _commit(shard: SeedShard, rows: int, using: str) -> None:
     """Last, in the shard's transaction: keep the rows only if the run goes on and the shard is still ours."""
     run = SeedRun.objects.using(using).select_for_update().get(pk=shard.run_id)
-    still_ours = _owned(shard, using).update(status=SeedShard.Status.SUCCEEDED, done=rows, lease_expires_at=None)
+    written = {"done": rows, "total": rows}  # the plan's total assumed every check-in day: adherence skips some
+    still_ours = _owned(shard, using).update(status=SeedShard.Status.SUCCEEDED, lease_expires_at=None, **written)
     if run.status != SeedRun.Status.RUNNING or run.cancel_requested_at is not None or not still_ours:
         raise RunCancelled(f"Run {run.id} stopped, or shard {shard.index} went to another worker.")
     if not run.shards.using(using).filter(status__in=SeedShard.UNFINISHED).exists():

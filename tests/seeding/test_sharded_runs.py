@@ -190,6 +190,30 @@ def test_a_shard_the_database_keeps_refusing_fails_the_run_and_removes_the_shard
     assert scratch.query(SYNTHETIC_ROWS) == [(0, 0, 0, 0)]
 
 
+@pytest.mark.postgresql
+def test_shards_write_the_rows_of_one_process_when_profiles_collided_with_an_earlier_run(scratch, tmp_path,
+                                                                                        migrated_template):  # fmt: skip
+    """The same seed again: emails collide, profiles take fresh attempts, and the shards must follow them."""
+    (tmp_path / "single").mkdir()
+    single = ScratchDatabase(tmp_path / "single", template=migrated_template)
+    arguments = ["seed", "--patients", "40", "--checkins-per-user", "20", "--seed", "9", "--end-date", "2026-03-31",
+                 "--checkin-adherence", "0.7", "-v", "0"]  # fmt: skip
+    try:
+        for database in (single, single, scratch):
+            assert manage(database.env, *arguments).returncode == 0
+        body = {"patients_count": 40, "checkins_per_user": 20, "seed": 9, "end_date": "2026-03-31",
+                "checkin_adherence": 0.7, "shards": 4}  # fmt: skip
+        run_id = queue_through_api(scratch, body)
+        work_until_the_queue_is_empty(scratch)
+        assert run_status(scratch, run_id)[0] == "succeeded"
+        attempts = scratch.query(f"SELECT shard_context FROM seeding_seedrun WHERE id = '{run_id}'")[0][0]["attempts"]
+        assert attempts, "the earlier run's emails made profiles take fresh attempts"
+        assert (scratch.query(PROFILES), scratch.query(CHECKINS)) == (single.query(PROFILES), single.query(CHECKINS))
+        assert scratch.query("SELECT SUM(done), SUM(total) FROM seeding_seedshard") == [(800, 800)]
+    finally:
+        single.drop()
+
+
 def test_unit_ranges_cover_every_unit_once_in_order():
     for units, shards in [(10, 4), (3, 8), (1000, 7), (5, 1)]:
         ranges = unit_ranges(units, shards)
