@@ -224,10 +224,11 @@ def _shards_being_written(run_id: UUID, using: str) -> bool:
 
 def publish_progress(run_id: UUID, using: str) -> None:
     """The run's check-ins so far: the sum over its shards, set in one statement so no worker's count is lost."""
+    runs, shards = SeedRun._meta.db_table, SeedShard._meta.db_table
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "UPDATE seeding_seedrun SET progress = jsonb_set(progress, %s, to_jsonb("
-            "(SELECT COALESCE(SUM(done), 0) FROM seeding_seedshard WHERE run_id = %s))) WHERE id = %s",
+            f"UPDATE {runs} SET progress = jsonb_set(progress, %s, to_jsonb("
+            f"(SELECT COALESCE(SUM(done), 0) FROM {shards} WHERE run_id = %s))) WHERE id = %s",
             [[SHARDED_GENERATOR, "done"], run_id, run_id],
         )
 
