@@ -38,7 +38,7 @@ def run_page_context(run: SeedRun | None, request: HttpRequest) -> dict:
             (kind, counts["done"], counts["total"], f"{counts['done']:,} of {counts['total']:,}")
             for kind, counts in run.progress.items()
         ],
-        "shards": list(run.shards.all()),
+        "shards": [(shard, f"{shard.done:,} of {shard.total:,}") for shard in run.shards.all()],
         "refresh_seconds": REFRESH_SECONDS if is_live else None,
         "may_cancel": is_live and is_seeding_enabled() and may_generate(request.user),
     }

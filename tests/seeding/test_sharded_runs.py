@@ -311,3 +311,4 @@ def test_the_admin_run_page_lists_the_shards(admin_api, admin_client):
     assert 'id="run-shards"' in page
     assert "<td>1 to 2</td><td>waiting</td>" in page
     assert "<td>3 to 4</td><td>waiting</td>" in page
+    assert "<td>0 of 20</td>" in page
