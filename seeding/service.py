@@ -577,7 +577,7 @@ def finish_run(run: SeedRun, using: str, *, status: str, counts: dict | None = N
     run.save(using=using, update_fields=["status", "error", "finished_at", "counts", "parameters"])
 
 
-def _streamed_rows_by_table(request: SeedRequest, registry, deferred: Collection[str]) -> dict[str, int]:
+def _streamed_rows_by_table(request: SeedRequest, registry, deferred: Collection[str] = ()) -> dict[str, int]:
     """The rows each table receives through streams (generators without unique columns), summed per table."""
     rows: dict[str, int] = {}
     for generator in generation_order(registry):

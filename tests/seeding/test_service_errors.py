@@ -135,6 +135,7 @@ def test_the_bulk_load_plan_sums_the_rows_each_table_receives():
     rows = _streamed_rows_by_table(SeedRequest(patients_count=10, checkins_per_user=30), twice)
 
     assert rows["check_ins"] == 600
+    assert "check_ins" not in _streamed_rows_by_table(SeedRequest(patients_count=10), REGISTRY, ("checkins",))
 
 
 @pytest.mark.postgresql
