@@ -44,6 +44,7 @@ SHARD_FAILED_MESSAGE = (
     "Shard {index} (patients {first} to {last}) failed {attempts} times; none of the run's rows were kept. "
     "Its last error: {error}"
 )
+DATABASE_REFUSED_MESSAGE = "the database refused its rows ({kind}); the worker's log has the full error."
 WORKER_LOST_MESSAGE = "its worker stopped before the shard was written (killed?)"
 
 
@@ -142,9 +143,16 @@ def _write(run: SeedRun, shard: SeedShard, using: str) -> None:
     except Exception as exc:
         logger.error("Shard %s of seed run %s failed (attempt %s)", shard.index, run.id, shard.attempts, exc_info=exc)
         if shard.attempts < MAX_SHARD_ATTEMPTS:
-            _release(shard, using, status=SeedShard.Status.PENDING, error=f"{type(exc).__name__}: {exc}")
+            _release(shard, using, status=SeedShard.Status.PENDING, error=_reason(exc))
         else:
-            _give_up(shard, f"{type(exc).__name__}: {exc}", using)
+            _give_up(shard, _reason(exc), using)
+
+
+def _reason(exc: Exception) -> str:
+    """What the ledger says went wrong: never the database's own message, which the worker's log has."""
+    if isinstance(exc, DatabaseError):
+        return DATABASE_REFUSED_MESSAGE.format(kind=type(exc).__name__)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _context(run: SeedRun) -> RunContext:

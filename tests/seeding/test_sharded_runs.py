@@ -186,7 +186,8 @@ def test_a_shard_the_database_keeps_refusing_fails_the_run_and_removes_the_shard
     assert shards == [(0, "succeeded", 1), (1, "succeeded", 1), (2, "succeeded", 1), (3, "failed", 3)]
     error = scratch.query(f"SELECT error FROM seeding_seedrun WHERE id = '{run_id}'")[0][0]
     assert "Shard 3 (patients 31 to 40) failed 3 times" in error
-    assert "refuses check-ins of patient 39" in error
+    assert "the database refused its rows (ProgrammingError); the worker's log has the full error." in error
+    assert "patient 39" not in error, "the ledger shows no database internals"
     assert scratch.query(SYNTHETIC_ROWS) == [(0, 0, 0, 0)]
 
 
