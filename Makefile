@@ -42,7 +42,6 @@ demo: $(VENV)/.runtime-installed
 	@if [ -n "$$DATABASE_URL" ]; then target="the database DATABASE_URL names"; else target=db.sqlite3; fi; \
 		echo "make demo, on $$target: migrate, create the demo admin, replace all synthetic data with demo-clinic."
 	DEBUG=true $(RUN) manage.py migrate --no-input
-	DEBUG=true $(RUN) manage.py createcachetable
 	DEBUG=true $(RUN) manage.py demo_admin
 	DEBUG=true $(RUN) manage.py seed --scenario demo-clinic --checkins-per-user 90 --seed 2024 --clear --no-input
 	@echo

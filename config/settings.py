@@ -188,7 +188,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttle counts must survive restarts and hold across workers: a shared cache, never process memory.
-# The database cache's table comes from `manage.py createcachetable` (the test database makes its own).
+# The database cache's table comes with `migrate` (a seeding migration runs createcachetable).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

@@ -137,3 +137,8 @@ def test_a_run_stopped_with_sigterm_is_recorded_as_interrupted_and_leaves_nothin
     assert scratch.query(LEDGER_ROWS) == [("interrupted",)]
     assert scratch.query("SELECT COUNT(*) FROM profiles") == [(0,)]
     assert scratch.query("SELECT COUNT(*) FROM check_ins") == [(0,)]
+
+
+def test_migrate_alone_makes_the_table_of_the_database_cache(migrated_template):
+    """The throttles of logins and seeding count there: a newcomer's `migrate` must be enough."""
+    assert migrated_template.query("SELECT COUNT(*) FROM django_cache") == [(0,)]
