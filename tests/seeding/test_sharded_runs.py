@@ -313,3 +313,11 @@ def test_the_admin_run_page_lists_the_shards(admin_api, admin_client):
     assert "<td>1 to 2</td><td>waiting</td>" in page
     assert "<td>3 to 4</td><td>waiting</td>" in page
     assert "<td>0 of 20</td>" in page
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL runs shards")
+@pytest.mark.django_db
+def test_the_command_says_shards_need_postgresql_and_queues_nothing():
+    with pytest.raises(CommandError, match="shards above 1 need PostgreSQL.*point DATABASE_URL at a PostgreSQL"):
+        call_command("seed", "--patients", "4", "--background", "--shards", "2", "--no-input")
+    assert not SeedRun.objects.exists()
