@@ -318,6 +318,6 @@ def test_the_admin_run_page_lists_the_shards(admin_api, admin_client):
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL runs shards")
 @pytest.mark.django_db
 def test_the_command_says_shards_need_postgresql_and_queues_nothing():
-    with pytest.raises(CommandError, match="shards above 1 need PostgreSQL.*point DATABASE_URL at a PostgreSQL"):
+    with pytest.raises(CommandError, match=r"shards above 1 need PostgreSQL.*point DATABASE_URL at a PostgreSQL"):
         call_command("seed", "--patients", "4", "--background", "--shards", "2", "--no-input")
     assert not SeedRun.objects.exists()
