@@ -72,11 +72,15 @@ def write_rows(
         types = _binary_column_types(connection, table, (*columns, *constants))
         if types:
             encode = _binary_copy_encoder(table, columns, constants, types, fallback=text)
-    else:  # SQLite takes parameters as given
+    else:  # SQLite takes parameters as given; a constant text is written once, as a literal of the statement
         encode = list
+        literals = {name: value for name, value in constants.items() if type(value) is str and "\x00" not in value}
+        constants = {name: value for name, value in constants.items() if name not in literals}
         if constants:
             suffix = tuple(constants.values())
             rows = (row + suffix for row in rows)
+        values = ", ".join(["?"] * (len(columns) + len(constants)) + [_sqlite_text(v) for v in literals.values()])
+        constants |= literals
     columns = (*columns, *constants)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     written = 0
@@ -85,7 +89,7 @@ def write_rows(
             if is_postgresql:
                 _copy(connection, table, names, batch)
             else:
-                _executemany(connection, table, names, len(columns), batch)
+                _executemany(connection, table, names, values, batch)
             written += count
             if on_batch:
                 on_batch(count)
@@ -363,9 +367,12 @@ def _copy(connection, table: str, names: str, encoded: tuple[bool, bytes]) -> No
         copy.write(data)
 
 
-def _executemany(connection, table: str, names: str, width: int, batch: list[tuple]) -> None:
-    placeholders = ", ".join("?" * width)
-    statement = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({placeholders})"
+def _sqlite_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _executemany(connection, table: str, names: str, values: str, batch: list[tuple]) -> None:
+    statement = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({values})"
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(statement, batch)
