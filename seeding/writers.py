@@ -14,9 +14,11 @@ database as given, and the server checks the same constraints either way.
 import re
 import sqlite3
 import struct
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
@@ -37,6 +39,7 @@ NUL_MESSAGE = "{table}.{column} cannot store the NUL character (\\x00); remove i
 COPY_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_BINARY_TRAILER = b"\xff\xff"
 UTC_SESSION_ZONES = {"UTC", "Etc/UTC"}  # a timestamp written without an offset is read in the session's zone
+HANDOVER_SECONDS = 0.0005  # see _prompt_handover
 ENCODED_VALUES_KEPT = 2**16  # per column: the encodings remembered (check-ins repeat a few hundred values)
 
 
@@ -84,7 +87,8 @@ def write_rows(
     columns = (*columns, *constants)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     written = 0
-    with connection.wrap_database_errors, _prefetch(_batches(rows, encode), using) as ready:
+    handover = _prompt_handover() if is_postgresql else nullcontext()
+    with connection.wrap_database_errors, handover, _prefetch(_batches(rows, encode), using) as ready:
         for count, batch in ready:
             if is_postgresql:
                 _copy(connection, table, names, batch)
@@ -378,6 +382,33 @@ def _executemany(connection, table: str, names: str, values: str, batch: list[tu
         cursor.executemany(statement, batch)
     finally:
         cursor.close()
+
+
+@contextmanager
+def _prompt_handover() -> Iterator[None]:
+    """While COPY runs, a thread waiting for the interpreter lock gets it within HANDOVER_SECONDS.
+
+    The writer thread waits on the socket and then needs the lock for a moment to send more; by default
+    the producer keeps the lock up to 5 ms, while the server, done with what it had, sits idle.
+    Process-wide: set by the first concurrent write and restored by the last.
+    """
+    global _writes, _usual_interval
+    with _handover_lock:
+        if not _writes:
+            _usual_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_usual_interval, HANDOVER_SECONDS))
+        _writes += 1
+    try:
+        yield
+    finally:
+        with _handover_lock:
+            _writes -= 1
+            if not _writes:
+                sys.setswitchinterval(_usual_interval)
+
+
+_handover_lock = threading.Lock()
+_writes, _usual_interval = 0, sys.getswitchinterval()
 
 
 @contextmanager

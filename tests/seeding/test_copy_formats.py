@@ -1,5 +1,6 @@
 """COPY in binary stores exactly what COPY in text stores; values without an exact binary form go as text."""
 
+import sys
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -113,3 +114,12 @@ def test_check_ins_and_profiles_are_copied_in_binary():
 
     assert writers._binary_column_types(connection, "check_ins", CHECKIN_COLUMNS)
     assert writers._binary_column_types(connection, "profiles", ("id", "email", "full_name", "synthetic_run_id"))
+
+
+def test_the_interpreter_switch_interval_is_restored_after_a_write():
+    before = sys.getswitchinterval()
+    row = (uuid4().hex, "2026-01-01", 5, 5, 5, "7.0", "", "2026-01-01 08:00:00")
+
+    written("check_ins", CHECKIN_COLUMNS, [row], {}, is_binary=True)
+
+    assert sys.getswitchinterval() == before
