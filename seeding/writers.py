@@ -305,10 +305,10 @@ def _integer(width: int) -> Callable[[object], bytes]:
 
 def _numeric(value: object) -> bytes:
     """PostgreSQL's numeric: base-10000 digits around the decimal point, weight, sign and display scale."""
-    if (type(value) is str and NUMERIC_TEXT.match(value)) or type(value) is int:
-        value = Decimal(value)
-    if type(value) is not Decimal or not value.is_finite():
+    # Text only: 7, 7.0 and Decimal("7.00") are equal keys of the remembered values, but not the same numeric.
+    if type(value) is not str or not NUMERIC_TEXT.match(value):
         raise _NoBinaryForm(value)
+    value = Decimal(value)
     sign, digits, exponent = value.as_tuple()
     scale = max(0, -exponent)
     text = "".join(map(str, digits)) + "0" * max(0, exponent)

@@ -100,7 +100,7 @@ def test_a_nul_character_is_refused_by_name_in_binary_too():
         write_rows("default", "check_ins", CHECKIN_COLUMNS, [row])
 
 
-@pytest.mark.parametrize("value", ["0", "-0.0", "0.0001", "12345.678", "-9999.99990", "100000000", 10000])
+@pytest.mark.parametrize("value", ["0", "-0.0", "0.0001", "12345.678", "-9999.99990", "100000000", 10000, "7", "7.00"])
 def test_numeric_values_are_stored_exactly(value):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE numbers (value numeric)")
@@ -123,3 +123,13 @@ def test_the_interpreter_switch_interval_is_restored_after_a_write():
     written("check_ins", CHECKIN_COLUMNS, [row], {}, is_binary=True)
 
     assert sys.getswitchinterval() == before
+
+
+def test_equal_numbers_written_differently_keep_their_own_scale():
+    rows = [("7",), (7,), ("7.0",), ("7.00",), (Decimal("7.000"),)]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE numbers (value numeric)")
+    text = written("numbers", ("value",), rows, {}, is_binary=False)
+
+    assert written("numbers", ("value",), rows, {}, is_binary=True) == text
+    assert sorted(value for (value,) in text) == ["7", "7", "7.0", "7.00", "7.000"]
