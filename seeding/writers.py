@@ -296,6 +296,8 @@ def _integer(width: int) -> Callable[[object], bytes]:
     layout = struct.Struct({2: "!ih", 4: "!ii", 8: "!iq"}[width])
 
     def encode(value: object) -> bytes:
+        # A bool equals 1 or 0 as a key, so once those are remembered True is written as 1, as Django's
+        # IntegerField writes it; text COPY would refuse "True".
         if type(value) is not int:
             raise _NoBinaryForm(value)
         return layout.pack(width, value)
