@@ -72,7 +72,8 @@ def write_rows(
     if is_postgresql:  # the constants are encoded once and appended to every row
         text = _copy_encoder(table, columns, constants)
         encode = lambda batch: (False, text(batch))  # noqa: E731
-        types = _binary_column_types(connection, table, (*columns, *constants))
+        with connection.wrap_database_errors:
+            types = _binary_column_types(connection, table, (*columns, *constants))
         if types:
             encode = _binary_copy_encoder(table, columns, constants, types, fallback=text)
     else:  # SQLite takes parameters as given; a constant text is written once, as a literal of the statement

@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from seeding import context, writers
 from seeding.generators import generation_order
@@ -133,3 +133,8 @@ def test_equal_numbers_written_differently_keep_their_own_scale():
 
     assert written("numbers", ("value",), rows, {}, is_binary=True) == text
     assert sorted(value for (value,) in text) == ["7", "7", "7.0", "7.00", "7.000"]
+
+
+def test_a_missing_table_is_reported_as_a_django_database_error():
+    with pytest.raises(DatabaseError):
+        write_rows("default", "no_such_table", ("value",), [(1,)])
