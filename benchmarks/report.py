@@ -44,6 +44,7 @@ def format_report(result: BenchmarkResult, env: dict) -> str:
     lines = [
         f"Database: {env['database']}, database {env['database_name']!r}",
         f"Machine: {env['cpu_count']} CPUs, {env['cpu_model']}; {env['platform']}",
+        *_load_lines(result),
         f"Software: Python {env['python']}, Django {env['django']}, "
         + ", ".join(f"{name} {number}" for name, number in env["packages"].items()),
         *DEFINITIONS,
@@ -54,6 +55,13 @@ def format_report(result: BenchmarkResult, env: dict) -> str:
     lines += _peak_memory_lines(result)
     lines += _scenario_lines(result)
     return "\n".join(lines)
+
+
+def _load_lines(result: BenchmarkResult) -> list[str]:
+    if not result.load_averages:
+        return []
+    start, end = (", ".join(f"{load:.2f}" for load in loads) for loads in result.load_averages)
+    return [f"Load average (1, 5, 15 min): {start} at the start; {end} at the end"]
 
 
 def report_as_json(result: BenchmarkResult, env: dict) -> dict:
@@ -82,6 +90,7 @@ def report_as_json(result: BenchmarkResult, env: dict) -> dict:
         },
         "scenario": asdict(result.scenario) if result.scenario else None,
         "profile": [str(path) for path in result.profile_paths],
+        "load_averages": [list(loads) for loads in result.load_averages],  # at the start, at the end
     }
 
 

@@ -5,6 +5,7 @@ untimed). Ours runs as `manage.py seed` in a fresh process, so its start-up coun
 own; the baselines run here.
 """
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -75,6 +76,8 @@ class BenchmarkResult:
     sizes: list[SizeResult]
     scenario: ScenarioResult | None = None
     profile_paths: list[Path] = field(default_factory=list)
+    # The machine's load average (1, 5, 15 minutes) when the run began and ended: other work skews the figures.
+    load_averages: tuple[tuple[float, ...], ...] = ()
 
 
 Notify = Callable[[str], None]
@@ -83,6 +86,7 @@ Notify = Callable[[str], None]
 def run_benchmark(plan: BenchmarkPlan, *, notify: Notify = lambda line: None) -> BenchmarkResult:
     """Measure every tool at every size on plan.using; clears synthetic rows there (real rows stay)."""
     ensure_seeding_enabled(plan.using)
+    load_at_start = os.getloadavg()
     end_date = timezone.localdate()
     is_isolated = not _is_in_memory(plan.using)
     measured: dict[tuple[str, int], Measurement] = {}
@@ -100,7 +104,7 @@ def run_benchmark(plan: BenchmarkPlan, *, notify: Notify = lambda line: None) ->
     scenario = _measure_scenario(plan, end_date, notify) if plan.scenario_size else None
     profile_paths = _profile_ours(plan, end_date, notify) if plan.with_profile else []
     _clear(plan.using)
-    return BenchmarkResult(plan, is_isolated, sizes, scenario, profile_paths)
+    return BenchmarkResult(plan, is_isolated, sizes, scenario, profile_paths, (load_at_start, os.getloadavg()))
 
 
 def prepare_database(using: str) -> None:

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from django.db import DatabaseError, connections, transaction
 from psycopg import sql
 
-BULK_CHECK_MIN_ROWS = 100_000  # below this, checking foreign keys row by row is cheaper than a pass
+# Checked in one pass, the keys of 10,000 rows already cost less than row by row (measured: the clinic scenario's
+# 30,000 to 40,000-row tables load a quarter to a third faster). Below this size a run keeps its row-by-row
+# checks anyway, so that it locks no table for its whole length and concurrent small runs go side by side.
+BULK_CHECK_MIN_ROWS = 20_000
 
 
 @dataclass(frozen=True)
