@@ -574,7 +574,11 @@ def finish_run(run: SeedRun, using: str, *, status: str, counts: dict | None = N
     run.counts = counts or {}
     if kept:
         run.parameters = {**run.parameters, "kept": kept}
-    run.save(using=using, update_fields=["status", "error", "finished_at", "counts", "parameters"])
+    if status == SeedRun.Status.SUCCEEDED and run.progress:  # a reader who sees it succeeded sees it all written
+        run.progress = {
+            kind: {"done": run.counts.get(kind, 0), "total": run.counts.get(kind, 0)} for kind in run.progress
+        }
+    run.save(using=using, update_fields=["status", "error", "finished_at", "counts", "parameters", "progress"])
 
 
 def _streamed_rows_by_table(request: SeedRequest, registry, deferred: Collection[str] = ()) -> dict[str, int]:
