@@ -95,9 +95,7 @@ class SeedForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         if (cleaned.get("shards") or 1) > 1 and not cleaned.get("background"):
-            self.add_error(
-                "shards", "Shards split a background run: tick 'Run in the background', or leave this empty."
-            )
+            self.add_error("shards", SHARDS_NEED_BACKGROUND_MESSAGE)
         return cleaned
 
     def seed_request(self) -> SeedRequest:
