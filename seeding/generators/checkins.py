@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
-from seeding.generators.identity import listed_person, patient_id
+from seeding.generators.identity import listed_person, profile_identity
 from seeding.generators.mood import (
     EPISODE_SLEEP_TENTHS,
     MIXED,
@@ -93,14 +93,14 @@ def mood_series(rng, pattern: str, days: int) -> list[int]:
 
 def _rows(ctx: RunContext, patient: int):
     request = ctx.request
-    user_id = patient_id(ctx, patient)
+    patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
     rng = ctx.rng("checkins", patient)
     person = listed_person(ctx, Profile.Role.PATIENT, patient)
     last_day, days = _calendar(ctx, rng, person)
     dates = _row_dates(ctx, days, last_day)
     hour = f"{rng.randint(7, 22):02d}"  # each patient has their habitual time of day
     times = [f" {hour}:{minute}:00" for minute in MINUTES]
-    pattern = (person and person.mood_pattern) or pattern_of(user_id, request.mood_pattern)
+    pattern = (person and person.mood_pattern) or pattern_of(patient_id, request.mood_pattern)
     levels, sleep_habits = _levels_and_sleep_habits(ctx, patient, pattern, rng, days, last_day)
     sleep_effect = NO_SLEEP_EFFECT if pattern == "random" else SLEEP_MOOD_EFFECT_TENTHS
     notes = _shared_tables(ctx)[1]
@@ -110,7 +110,7 @@ def _rows(ctx: RunContext, patient: int):
         sleep = draw & 255  # the night before: its deviation from the habit carries into the day's mood
         mood, energies, anxieties = tables[level + sleep_effect[sleep]]
         yield (
-            user_id,
+            patient_id,
             iso_date,
             mood,
             energies[(draw >> 8) & 255],

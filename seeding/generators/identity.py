@@ -85,14 +85,6 @@ def listed_person(ctx: RunContext, role: str, index: int):
     return people[index] if index < len(people) else None
 
 
-def patient_id(ctx: RunContext, patient: int) -> str:
-    """A patient's profile id, remembered: their check-ins, enrollment, plans and appointments all need it."""
-    ids = ctx.cache.setdefault("patient_ids", {})
-    if patient not in ids:
-        ids[patient] = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
-    return ids[patient]
-
-
 def therapist_id(ctx: RunContext, therapist: int) -> str:
     """A therapist's profile id, remembered: every patient and plan of theirs needs it."""
     ids = ctx.cache.setdefault("therapist_ids", {})
