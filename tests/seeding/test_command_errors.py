@@ -218,7 +218,7 @@ def test_a_signal_stops_the_run_in_one_line_and_records_it(migrated_database, se
     env = {name: value for name, value in os.environ.items() if name not in CLEARED_VARIABLES}
     env.update(DEBUG="true", DATABASE_URL=f"sqlite:///{migrated_database}", DJANGO_SETTINGS_MODULE="config.settings")
     profiles = count_rows(migrated_database, "profiles")
-    command = [sys.executable, "manage.py", "seed", "--patients", "3000", "--checkins-per-user", "365"]
+    command = [sys.executable, "manage.py", "seed", "--patients", "6000", "--checkins-per-user", "365"]
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
