@@ -33,7 +33,7 @@ WORKER = {
 WORKER_UNTIL_EMPTY = {"db": "--batch", "rq": "--burst"}
 
 SMALL_RUN = {"patients_count": 12, "therapists_count": 2, "checkins_per_user": 20, "seed": 7, "end_date": "2026-01-31"}
-LARGE_RUN = {"patients_count": 1500, "therapists_count": 20, "checkins_per_user": 365, "seed": 1}
+LARGE_RUN = {"patients_count": 3000, "therapists_count": 20, "checkins_per_user": 365, "seed": 1}
 PROFILES = "SELECT id, email, role, full_name FROM profiles ORDER BY id"
 CHECKINS = (
     "SELECT user_id, checkin_date, mood, energy, anxiety, sleep_hours, notes FROM check_ins "
@@ -192,7 +192,7 @@ def test_progress_goes_up_while_a_background_run_writes(scratch):
         assert current[0] == "succeeded"
     finally:
         stop(worker)
-    total = 1500 * 365
+    total = 3000 * 365
     assert len({done for done in seen if 0 < done < total}) >= 2, seen
     assert run_status(scratch, run_id)[1]["checkins"] == {"done": total, "total": total}
     assert scratch.query("SELECT COUNT(*) FROM check_ins") == [(total,)]
