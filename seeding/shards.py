@@ -48,27 +48,25 @@ DATABASE_REFUSED_MESSAGE = "the database refused its rows ({kind}); the worker's
 WORKER_LOST_MESSAGE = "its worker stopped before the shard was written (killed?)"
 
 
-def check_shards(shards: object, using: str) -> int:
-    """The shard count a background request asks for, or ValidationError on `shards` saying what to ask."""
+def check_shards(shards: object, using: str) -> None:
+    """ValidationError on `shards`, saying what to ask, unless the shard count can be run here."""
     if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
         raise ValidationError({"shards": SHARDS_RANGE_MESSAGE.format(high=MAX_SHARDS, value=shards)})
     if shards > 1 and connections[using].vendor != "postgresql":
         raise ValidationError({"shards": SHARDS_NEED_POSTGRESQL_MESSAGE})
-    return shards
 
 
-def plan_shards(run: SeedRun, request: SeedRequest, shards: int, using: str) -> int:
+def plan_shards(run: SeedRun, request: SeedRequest, shards: int, using: str) -> None:
     """Record the run's shards, waiting for its base; a run of one shard (or one patient) is not sharded."""
     generator = REGISTRY[SHARDED_GENERATOR]
     ranges = unit_ranges(generator.units(request), shards)
     if len(ranges) < 2:
-        return 0
+        return
     rows_per_unit = generator.rows_per_unit(request)
     SeedShard.objects.using(using).bulk_create(
         SeedShard(run=run, index=index, first_unit=units.start, end_unit=units.stop, total=len(units) * rows_per_unit)
         for index, units in enumerate(ranges)
     )
-    return len(ranges)
 
 
 def unit_ranges(units: int, shards: int) -> list[range]:
@@ -207,8 +205,7 @@ def _give_up(shard: SeedShard, error: str, using: str) -> None:
 
 def _stop(run_id: UUID, using: str) -> None:
     """End a run asked to stop (cancelled, or a shard failed): once no other worker writes, delete its rows."""
-    lease = timedelta(seconds=lease_seconds())
-    deadline = time.monotonic() + lease.total_seconds()
+    deadline = time.monotonic() + lease_seconds()
     while time.monotonic() < deadline and _shards_being_written(run_id, using):
         time.sleep(WAIT_SECONDS)  # their workers notice the stop within a heartbeat and roll back
     failed = SeedShard.objects.using(using).filter(run_id=run_id, status=SeedShard.Status.FAILED).first()
