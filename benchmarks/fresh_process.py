@@ -70,11 +70,14 @@ def _run_seed(settings_module: str, using: str, database: str, *seed_arguments: 
     from django.conf import settings
     from django.core.management import ManagementUtility
 
+    from manage import skip_final_collection
+
     settings.DATABASES[using] = json.loads(database)
     django.setup()
     ready_at = time.time()
     ManagementUtility(["manage.py", "seed", *seed_arguments, "--database", using]).execute()
     print(json.dumps({"ready_at": ready_at, "peak_rss_mb": peak_rss_mb()}))
+    skip_final_collection()  # as manage.py ends
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connections, transaction
-from psycopg import sql
 
 # Checked in one pass, the keys of 10,000 rows already cost less than row by row (measured: the clinic scenario's
 # 30,000 to 40,000-row tables load a quarter to a third faster). Below this size a run keeps its row-by-row
@@ -82,6 +81,8 @@ def constants_as_column_defaults(
     if table not in plan.tables or not constants:
         yield dict(constants)
         return
+    from psycopg import sql  # here, so that runs on SQLite do not import psycopg (a tenth of their start-up)
+
     connection = connections[using]
     quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:

@@ -3,6 +3,7 @@
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -54,13 +55,19 @@ def test_benchmark_reports_every_tool_writing_the_same_rows_and_keeps_real_ones(
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_benchmark_times_our_whole_process_and_measures_its_peak_memory(tmp_path):
-    table, figures = run_benchmark(tmp_path, "--tools", "ours")
+    table, figures = run_benchmark(tmp_path, "--tools", "ours,copy_bulk_fk")
 
-    ours = figures["sizes"][0]["results"]["ours"]
+    results = figures["sizes"][0]["results"]
+    ours, limit = results["ours"], results["copy_bulk_fk"]
     assert 0 < ours["startup_seconds"] < ours["seconds"]
     assert figures["ours_peak_rss_mb"]["300"] > 0
     assert "Peak memory of ours (max RSS of its own process)" in table
-    assert "s were start-up)" in table
+    run_seconds = ours["seconds"] - ours["startup_seconds"]
+    run_ratio = ours["rows"] / run_seconds / limit["rows_per_second"]
+    shown = re.search(r"s were start-up; the run alone, ([\d.]+) s, is ([\d.]+) x copy_bulk_fk\)", table)
+    assert shown, table
+    assert float(shown[1]) == pytest.approx(run_seconds, abs=0.006)
+    assert float(shown[2]) == pytest.approx(run_ratio, rel=0.02, abs=0.006)
 
 
 @pytest.mark.postgresql
