@@ -97,6 +97,16 @@ def test_a_database_with_older_migrations_says_run_migrate(tmp_path):
     assert_refused(result, "missing", "python manage.py migrate")
 
 
+def test_a_database_missing_only_the_newest_migration_names_it(tmp_path):
+    database = tmp_path / "almost.sqlite3"
+    assert run_manage("migrate", "--no-input", database=database).returncode == 0
+    assert run_manage("migrate", "clinic", "0005", "--no-input", database=database).returncode == 0
+
+    result = run_manage("seed", "--patients", "5", database=database)
+
+    assert_refused(result, "missing 1 migration(s), such as clinic.0006_appointments_and_staff_details")
+
+
 def test_with_logins_without_a_password_and_no_terminal_says_the_password_is_needed(migrated_database):
     result = run_manage("seed", "--patients", "2", "--with-logins", database=migrated_database)
 
