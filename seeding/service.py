@@ -226,8 +226,7 @@ def generate(
     parameters = serialize_request(request) | {"end_date": end_date.isoformat()}
     with _recorded(using, kind=SeedRun.Kind.GENERATE, source=source, requested_by=requested_by, seed=seed,
                    parameters=parameters, entry=queued_run) as run:  # fmt: skip
-        ctx = RunContext.for_request(request, seed=seed, run_id=run.id, end_date=end_date)
-        ctx.password_hash = password_hash or ctx.password_hash
+        ctx = RunContext.for_request(request, seed=seed, run_id=run.id, end_date=end_date, password_hash=password_hash)
         with transaction.atomic(using=using):
             _take_seeding_lock(using, exclusive=request.clear_db)
             constrain_immediately(using)
@@ -642,9 +641,10 @@ def _write_generator(
             constants_as_column_defaults(using, table, plan, _owner(ctx, generator)) as constants,
         ):
             write_rows(using, table, generator.columns, rows, constants=constants, on_batch=tracker)
-    if generator.after_write and tracker.done:
+    followed_up = bool(generator.after_write and tracker.done)
+    if followed_up:
         generator.after_write(ctx, using)
-    tracker.finish()
+    tracker.finish(report_again=followed_up)
     return tracker.done
 
 
@@ -665,9 +665,10 @@ class _ProgressTracker:
         if self._progress:
             self._progress(Progress(entity=self.entity, done=self.done, total=self.total))
 
-    def finish(self) -> None:
-        """The total was an estimate where units vary in size: end on the rows actually written."""
-        if self.done != self.total:
+    def finish(self, *, report_again: bool) -> None:
+        """End on the rows actually written (the total was an estimate where units vary in size), and once more
+        after a follow-up step, so that a watcher times the table to the end of its follow-up."""
+        if self.done != self.total or report_again:
             self.total = self.done
             self(0)
 

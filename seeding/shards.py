@@ -228,13 +228,17 @@ def _shards_being_written(run_id: UUID, using: str) -> bool:
 
 
 def publish_progress(run_id: UUID, using: str) -> None:
-    """The run's check-ins so far: the sum over its shards, set in one statement so no worker's count is lost."""
+    """The run's check-ins so far: the sum over its shards, set in one statement so no worker's count is lost.
+
+    Only while the run is running: a statement that waited for the last shard's commit would otherwise write
+    back the sum it read before it (the server checks the status again after the wait, never the sum).
+    """
     runs, shards = SeedRun._meta.db_table, SeedShard._meta.db_table
     with connections[using].cursor() as cursor:
         cursor.execute(
             f"UPDATE {runs} SET progress = jsonb_set(progress, %s, to_jsonb("
-            f"(SELECT COALESCE(SUM(done), 0) FROM {shards} WHERE run_id = %s))) WHERE id = %s",
-            [[SHARDED_GENERATOR, "done"], run_id, run_id],
+            f"(SELECT COALESCE(SUM(done), 0) FROM {shards} WHERE run_id = %s))) WHERE id = %s AND status = %s",
+            [[SHARDED_GENERATOR, "done"], run_id, run_id, SeedRun.Status.RUNNING],
         )
 
 

@@ -18,7 +18,7 @@ from clinic.models import Appointment, Profile
 from clinic.scheduling import APPOINTMENT_MINUTES, appointment_conflicts
 from seeding.context import RunContext
 from seeding.generators.availability import exception_slots, template_slots
-from seeding.generators.identity import profile_identity, role_counts, therapist_id
+from seeding.generators.identity import patient_id, role_counts, therapist_id
 from seeding.generators.placement import clinic_units, organization_id, patient_placement, therapist_organization
 from seeding.generators.registry import EntityGenerator, register
 
@@ -202,7 +202,7 @@ def _rows(ctx: RunContext, therapist: int):
     zone = _zone()
     unplaced = 0
     for patient in patients:
-        patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
+        patient_key = patient_id(ctx, patient)
         patient_days: set[int] = set()
         for _ in range(ctx.request.appointments_per_patient):
             placed = calendar.place(rng, patient_days)
@@ -219,7 +219,7 @@ def _rows(ctx: RunContext, therapist: int):
                 status = Appointment.Status.SCHEDULED
             yield (
                 therapist_key,
-                patient_id,
+                patient_key,
                 organization,
                 _stamp(day, start, zone),
                 _stamp(day, end, zone),

@@ -10,6 +10,8 @@ from seeding.request import SeedRequest
 
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")  # reserved by RFC 2606
 ROLE_ORDER = (Profile.Role.PATIENT, Profile.Role.THERAPIST, Profile.Role.ADMIN)
+# Ids remembered per role (about 150 bytes each): beyond this many, the rest are derived again (5 µs each).
+REMEMBERED_IDS_PER_ROLE = 100_000
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,20 @@ def listed_person(ctx: RunContext, role: str, index: int):
 
 def therapist_id(ctx: RunContext, therapist: int) -> str:
     """A therapist's profile id, remembered: every patient and plan of theirs needs it."""
-    ids = ctx.cache.setdefault("therapist_ids", {})
-    if therapist not in ids:
-        ids[therapist] = profile_identity(ctx, Profile.Role.THERAPIST, therapist).id.hex
-    return ids[therapist]
+    return _remembered_id(ctx, Profile.Role.THERAPIST, therapist)
+
+
+def patient_id(ctx: RunContext, patient: int) -> str:
+    """A patient's profile id, remembered: enrollments, plans and appointments all need it."""
+    return _remembered_id(ctx, Profile.Role.PATIENT, patient)
+
+
+def _remembered_id(ctx: RunContext, role: str, index: int) -> str:
+    # Only generators after profiles ask: by then each profile's attempt, and so its id, is final.
+    ids = ctx.cache.setdefault(f"{role}_ids", {})
+    known = ids.get(index)
+    if known is None:
+        known = profile_identity(ctx, role, index).id.hex
+        if len(ids) < REMEMBERED_IDS_PER_ROLE:
+            ids[index] = known
+    return known

@@ -2,7 +2,7 @@
 
 from clinic.models import Enrollment, Membership, Profile
 from seeding.context import RunContext
-from seeding.generators.identity import profile_identity, therapist_id
+from seeding.generators.identity import patient_id, profile_identity, therapist_id
 from seeding.generators.placement import (
     clinic_units,
     listed_organization,
@@ -28,7 +28,7 @@ def _membership_rows(ctx: RunContext, unit: int):
 def _enrollment_rows(ctx: RunContext, patient: int):
     organization, therapist = patient_placement(ctx, patient)
     yield (
-        profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex,
+        patient_id(ctx, patient),
         organization_id(ctx, organization),
         therapist_id(ctx, therapist),
     )

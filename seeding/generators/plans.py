@@ -1,8 +1,8 @@
 """Treatment plans: several per patient with mixed statuses, exactly one ongoing, led by the patient's therapist."""
 
-from clinic.models import Profile, TreatmentPlan
+from clinic.models import TreatmentPlan
 from seeding.context import RunContext
-from seeding.generators.identity import profile_identity, therapist_id
+from seeding.generators.identity import patient_id, therapist_id
 from seeding.generators.placement import clinic_units, organization_id, patient_placement
 from seeding.generators.registry import EntityGenerator, register
 from seeding.generators.treatment import patient_plans
@@ -10,11 +10,11 @@ from seeding.generators.treatment import patient_plans
 
 def _rows(ctx: RunContext, patient: int):
     organization, therapist = patient_placement(ctx, patient)
-    patient_id = profile_identity(ctx, Profile.Role.PATIENT, patient).id.hex
+    patient_key = patient_id(ctx, patient)
     organization = organization_id(ctx, organization)
     for number, plan in enumerate(patient_plans(ctx, patient), start=1):
         yield (
-            patient_id,
+            patient_key,
             therapist_id(ctx, therapist),
             organization,
             str(plan.status),

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from clinic.models import CheckIn, Profile
 from seeding.context import RunContext
-from seeding.generators import REGISTRY
+from seeding.generators import REGISTRY, identity
 from seeding.generators.identity import profile_identity
 from seeding.generators.placement import ORGANIZATION_IDS
 from seeding.request import OrganizationSpec, SeedRequest, command_limits
@@ -33,9 +33,10 @@ CLINICS = (OrganizationSpec(name="North", slug="north"), OrganizationSpec(name="
 PROFILE_FIELDS = ("id", "email", "role", "full_name", "is_test_patient", "synthetic_run_id")
 
 
-def run_context(request: SeedRequest, run_id: UUID | None = None) -> RunContext:
+def run_context(request: SeedRequest, run_id: UUID | None = None, password_hash: str | None = None) -> RunContext:
     """The context generate() builds for a run, rebuilt from the same request and seed."""
-    return RunContext.for_request(request, seed=request.seed, run_id=run_id or uuid4(), started_at=STARTED_AT)
+    return RunContext.for_request(request, seed=request.seed, run_id=run_id or uuid4(), started_at=STARTED_AT,
+                                  password_hash=password_hash)  # fmt: skip
 
 
 def plain(name: str, value) -> object:
@@ -169,9 +170,8 @@ def patient_slices(units: int, slices: int) -> list[range]:
 def slice_context(sliced_request: SeedRequest, run_id: UUID) -> RunContext:
     """A fresh context, as a shard's worker would build it: the organization ids the base's rows got, read back,
     and the password hash made once when the run was queued."""
-    ctx = run_context(sliced_request, run_id=run_id)
+    ctx = run_context(sliced_request, run_id=run_id, password_hash="pbkdf2_sha256$made-once-when-queued")
     ctx.cache[ORGANIZATION_IDS] = [101 + index for index in range(len(sliced_request.organizations))]
-    ctx.password_hash = "pbkdf2_sha256$made-once-when-queued"
     return ctx
 
 
@@ -194,3 +194,19 @@ def test_units_generated_in_slices_with_fresh_contexts_equal_one_pass(name):
     ]
     assert one_pass
     assert sliced == one_pass
+
+
+def test_profile_ids_beyond_those_remembered_are_derived_to_the_same_rows(monkeypatch):
+    clinic_request = request(patients_count=10, therapists_count=3, organizations=CLINICS, appointments_per_patient=2)
+    run_id = uuid4()
+
+    def every_row(ctx: RunContext) -> list[tuple]:
+        return [row for generator in REGISTRY.values() for unit in range(generator.units(clinic_request))
+                for row in generator.rows(ctx, unit)]  # fmt: skip
+
+    remembering_all = every_row(slice_context(clinic_request, run_id))
+    monkeypatch.setattr(identity, "REMEMBERED_IDS_PER_ROLE", 2)
+    remembering_two = slice_context(clinic_request, run_id)
+
+    assert every_row(remembering_two) == remembering_all
+    assert len(remembering_two.cache["patient_ids"]) == 2

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from model_bakery import baker
 
 from clinic.models import Profile
@@ -41,6 +42,15 @@ def test_with_logins_hashes_the_password_once_per_run():
 
 
 @pytest.mark.django_db
+def test_a_queued_runs_hash_is_stored_as_it_was_made_when_queued():
+    made_when_queued = make_password(PASSWORD)
+
+    generate(WITH_LOGINS, limits=command_limits(), source="command", password_hash=made_when_queued)
+
+    assert set(User.objects.values_list("password", flat=True)) == {made_when_queued}
+
+
+@pytest.mark.django_db
 def test_without_logins_no_user_is_created():
     generate(
         SeedRequest(patients_count=3, therapists_count=2, admins_count=1, seed=5),
@@ -72,3 +82,16 @@ def test_undo_removes_the_users_of_that_run_only():
     assert set(User.objects.values_list("username", flat=True)) == set(
         Profile.objects.filter(synthetic_run_id=kept.run_id).values_list("email", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_the_last_progress_of_logins_comes_after_they_are_linked_to_their_profiles():
+    linked_at_each_update = []
+
+    def watch(update):
+        if update.entity == "logins":
+            linked_at_each_update.append(Profile.objects.filter(user__isnull=False).count())
+
+    generate(WITH_LOGINS, limits=command_limits(), source="command", progress=watch)
+
+    assert linked_at_each_update[-1] == 6

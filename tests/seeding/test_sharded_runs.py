@@ -4,17 +4,20 @@ TASKS_BACKEND=rq), started here and stopped by their pid; PostgreSQL only, as sh
 Each test gets a scratch database (see test_run_lifecycle.py) that the workers, the API and the test reach.
 """
 
+import threading
 import time
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
+from model_bakery import baker
 from rest_framework import status
 
 from seeding.models import SeedRun, SeedShard
-from seeding.shards import MAX_SHARDS, unit_ranges
+from seeding.shards import MAX_SHARDS, publish_progress, unit_ranges
 from tests.seeding import test_background_runs as background
 from tests.seeding.test_background_runs import (
     CHECKINS,
@@ -321,3 +324,39 @@ def test_the_command_says_shards_need_postgresql_and_queues_nothing():
     with pytest.raises(CommandError, match=r"shards above 1 need PostgreSQL.*point DATABASE_URL at a PostgreSQL"):
         call_command("seed", "--patients", "4", "--background", "--shards", "2", "--no-input")
     assert not SeedRun.objects.exists()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_heartbeat_waiting_on_the_last_shards_commit_leaves_the_runs_final_progress():
+    """A lease's heartbeat that blocks on the run's row while the last shard commits must not write back
+    the sum it read before that commit."""
+    run = baker.make(SeedRun, status=SeedRun.Status.RUNNING, seed=1, progress={"checkins": {"done": 0, "total": 10}})
+    shard = baker.make(SeedShard, run=run, index=0, first_unit=0, end_unit=1, status=SeedShard.Status.RUNNING, done=4)
+    settings = connection.settings_dict
+    last_shard = psycopg.connect(dbname=settings["NAME"], host=settings["HOST"], port=settings["PORT"],
+                                 user=settings["USER"])  # fmt: skip
+    try:
+        last_shard.execute("UPDATE seeding_seedshard SET status = 'succeeded', done = 10 WHERE id = %s", [shard.pk])
+        last_shard.execute(
+            "UPDATE seeding_seedrun SET status = 'succeeded', progress = %s WHERE id = %s",
+            [psycopg.types.json.Jsonb({"checkins": {"done": 10, "total": 10}}), run.pk],
+        )
+        heartbeat = threading.Thread(target=publish_progress, args=(run.pk, "default"))
+        heartbeat.start()
+        wait_until_blocked_on_a_lock(last_shard)
+        last_shard.commit()
+        heartbeat.join(timeout=10)
+    finally:
+        last_shard.close()
+
+    run.refresh_from_db()
+    assert run.progress["checkins"] == {"done": 10, "total": 10}
+
+
+def wait_until_blocked_on_a_lock(observer, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    query = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    while observer.execute("SELECT pg_stat_clear_snapshot()") and observer.execute(query).fetchone()[0] == 0:
+        assert time.monotonic() < deadline, "the heartbeat never waited for the run's row"
+        time.sleep(0.05)
