@@ -33,7 +33,7 @@ from seeding.generators.appointments import unplaced_appointments
 from seeding.models import SeedRun, SeedShard
 from seeding.ownership import RUN_FIELD, Blocker, Scope, find_blockers, referenced_rows
 from seeding.request import Limits, SeedRequest, count_noun, describe_counts, serialize_request
-from seeding.writers import UnstorableText, is_unique_violation, write_rows
+from seeding.writers import UnstorableText, batch_rows_for, is_unique_violation, write_rows
 
 logger = logging.getLogger(__name__)
 
@@ -640,7 +640,8 @@ def _write_generator(
             foreign_keys_checked_in_bulk(using, table, plan),
             constants_as_column_defaults(using, table, plan, _owner(ctx, generator)) as constants,
         ):
-            write_rows(using, table, generator.columns, rows, constants=constants, on_batch=tracker)
+            write_rows(using, table, generator.columns, rows, constants=constants, on_batch=tracker,
+                       batch_rows=batch_rows_for(planned))  # fmt: skip
     followed_up = bool(generator.after_write and tracker.done)
     if followed_up:
         generator.after_write(ctx, using)
@@ -713,10 +714,30 @@ def _rows_avoiding_collisions(ctx, generator, units: range, unique, using: str) 
 def _colliding_units(rows_by_unit, units: list[int], unique: Iterable[UniqueColumn], using: str) -> list[int]:
     colliding = set()
     for column in unique:
-        values = {_plain(row[column.position]): unit for unit in units for row in rows_by_unit[unit]}
-        existing = column.model._default_manager.using(using).filter(**{f"{column.field}__in": list(values)})
-        colliding.update(values[_plain(value)] for value in existing.values_list(column.field, flat=True))
+        values = {
+            _plain(row[column.position]): unit
+            for unit in units
+            for row in rows_by_unit[unit]
+            if row[column.position] is not None  # a unique column holds any number of NULLs
+        }
+        colliding.update(values[_plain(value)] for value in _existing_values(column, list(values), using))
     return sorted(colliding)
+
+
+def _existing_values(column: UniqueColumn, values: list[str], using: str) -> list:
+    """Which of the values the column already holds, among all its rows.
+
+    On PostgreSQL the values go as one array: a statement with 5,000 placeholders takes three times as long.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return list(column.model._base_manager.using(using).filter(**{f"{column.field}__in": values})
+                    .values_list(column.field, flat=True))  # fmt: skip
+    field, quote = column.model._meta.get_field(column.field), connection.ops.quote_name
+    name, table = quote(field.column), quote(column.model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {name} FROM {table} WHERE {name} = ANY(%s::{field.db_type(connection)}[])", [values])
+        return [value for (value,) in cursor.fetchall()]
 
 
 def _plain(value) -> str:

@@ -30,6 +30,11 @@ from django.db import IntegrityError, connections
 UNIQUE_VIOLATION_SQLSTATE = "23505"
 SQLITE_UNIQUE_ERRORCODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
 BATCH_ROWS = 20_000
+# A table is written in at least this many batches, when it has the rows: the first batch is generated
+# before anything is written and the last is written after everything is generated, so with only one or two
+# the two threads barely overlap (40,000 appointments took 1.8 s in batches of 20,000, 1.4 s in batches of 5,000).
+BATCHES_PER_TABLE = 8
+MIN_BATCH_ROWS = 1_000
 # SQLite: rows per INSERT statement, at most (fewer where SQLite's limit on parameters says so). One
 # statement of many rows costs the interpreter far less than executemany's step per row, and SQLite
 # runs it without the interpreter lock, so the next batch is generated meanwhile: a million check-ins
@@ -64,6 +69,7 @@ def write_rows(
     *,
     constants: Mapping[str, object] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    batch_rows: int | None = None,
 ) -> int:
     """Insert rows into table, each followed by the constant columns, and return how many.
 
@@ -94,7 +100,8 @@ def write_rows(
     columns = (*columns, *constants)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     written = 0
-    with connection.wrap_database_errors, _prompt_handover(), _prefetch(_batches(rows, encode), using) as ready:
+    batches = _batches(rows, encode, batch_rows or BATCH_ROWS)
+    with connection.wrap_database_errors, _prompt_handover(), _prefetch(batches, using) as ready:
         for count, batch in ready:
             if is_postgresql:
                 _copy(connection, table, names, batch)
@@ -119,9 +126,14 @@ def copy_text(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> byte
     return _copy_encoder(table, columns)(list(rows))
 
 
-def _batches(rows: Iterable[tuple], encode: Callable) -> Iterator[tuple[int, object]]:
+def batch_rows_for(planned_rows: int) -> int:
+    """Rows per batch for a table of about this many rows."""
+    return min(BATCH_ROWS, max(MIN_BATCH_ROWS, planned_rows // BATCHES_PER_TABLE))
+
+
+def _batches(rows: Iterable[tuple], encode: Callable, batch_rows: int) -> Iterator[tuple[int, object]]:
     iterator = iter(rows)
-    while batch := list(islice(iterator, BATCH_ROWS)):
+    while batch := list(islice(iterator, batch_rows)):
         yield len(batch), encode(batch)
 
 

@@ -111,3 +111,13 @@ def test_a_violation_that_persists_fails_after_three_tries_and_writes_nothing(on
     assert database_rows() == before
     failed = SeedRun.objects.get(status=SeedRun.Status.FAILED)
     assert "3 times" in failed.error
+
+
+@pytest.mark.django_db
+def test_a_real_licence_number_that_reads_none_does_not_collide_with_patients_who_have_none():
+    """Patients have no licence number (NULL), which no stored licence number can collide with."""
+    baker.make(Profile, role=Profile.Role.THERAPIST, email="real@clinic.test", licence_number="None")
+
+    generate(REQUEST, limits=command_limits(), source="command")
+
+    assert_exact_counts()

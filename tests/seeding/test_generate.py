@@ -169,3 +169,19 @@ def test_a_run_of_many_chunks_writes_exact_counts_and_reports_progress():
         assert done == sorted(done)
         assert done[-1] == total
         assert {update.total for update in updates if update.entity == entity} == {total}
+
+
+@pytest.mark.django_db
+def test_a_table_too_small_for_two_full_batches_is_still_written_in_eight():
+    """The first batch is generated before anything is written and the last written after all is generated:
+    eight batches let the two overlap."""
+    checkin_batches = []
+
+    generate(
+        SeedRequest(patients_count=25, therapists_count=1, checkins_per_user=320, seed=6),
+        progress=lambda update: checkin_batches.append(update.done) if update.entity == "checkins" else None,
+        limits=command_limits(),
+        source="command",
+    )
+
+    assert checkin_batches == [1000 * batch for batch in range(1, 9)]
