@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, connections
 from django.urls import reverse
 from model_bakery import baker
 from rest_framework import status
@@ -342,7 +342,7 @@ def test_a_heartbeat_waiting_on_the_last_shards_commit_leaves_the_runs_final_pro
             "UPDATE seeding_seedrun SET status = 'succeeded', progress = %s WHERE id = %s",
             [psycopg.types.json.Jsonb({"checkins": {"done": 10, "total": 10}}), run.pk],
         )
-        heartbeat = threading.Thread(target=publish_progress, args=(run.pk, "default"))
+        heartbeat = threading.Thread(target=publish_progress_and_close, args=(run.pk,))
         heartbeat.start()
         wait_until_blocked_on_a_lock(last_shard)
         last_shard.commit()
@@ -350,8 +350,17 @@ def test_a_heartbeat_waiting_on_the_last_shards_commit_leaves_the_runs_final_pro
     finally:
         last_shard.close()
 
+    assert not heartbeat.is_alive(), "the heartbeat's update never finished"
     run.refresh_from_db()
     assert run.progress["checkins"] == {"done": 10, "total": 10}
+
+
+def publish_progress_and_close(run_id) -> None:
+    """A heartbeat as a lease's thread sends it, on that thread's own connection, closed after."""
+    try:
+        publish_progress(run_id, "default")
+    finally:
+        connections["default"].close()
 
 
 def wait_until_blocked_on_a_lock(observer, timeout: float = 10) -> None:
